@@ -1,0 +1,27 @@
+// The shared test context and the validation-message check.
+#include "tests/support.hpp"
+
+#include <filesystem>
+#include <memory>
+
+namespace vkgan::test {
+
+Context& gpu() {
+  static std::unique_ptr<Context> ctx = std::make_unique<Context>(options_from_env());
+  return *ctx;
+}
+
+GpuTest::GpuTest() : ctx(gpu()) { ctx.take_validation_messages(); }
+
+GpuTest::~GpuTest() {
+  for (const std::string& m : ctx.take_validation_messages()) FAIL_CHECK(m);
+}
+
+std::string scratch_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("vkgan-test-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+}  // namespace vkgan::test

@@ -1,0 +1,118 @@
+// Option parsing for the vkgan subcommands.
+#include "tools/cli/args.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+#include "engine/error.hpp"
+
+namespace vkgan::cli {
+
+Args::Args(std::string command, std::string summary)
+    : command_(std::move(command)), summary_(std::move(summary)) {}
+
+Args& Args::option(const std::string& name, const std::string& meta, const std::string& help,
+                   std::optional<std::string> fallback) {
+  order_.push_back(name);
+  opts_[name] = {meta, help, std::move(fallback), false};
+  return *this;
+}
+
+Args& Args::flag(const std::string& name, const std::string& help) {
+  order_.push_back(name);
+  opts_[name] = {"", help, std::nullopt, true};
+  return *this;
+}
+
+Args& Args::positional(const std::string& meta, const std::string& help) {
+  pos_meta_ = meta;
+  pos_help_ = help;
+  return *this;
+}
+
+std::string Args::help() const {
+  std::string s = fmt::format("usage: vkgan {} [options]{}\n\n{}\n\n", command_,
+                              pos_meta_.empty() ? "" : " " + pos_meta_, summary_);
+  if (!pos_meta_.empty()) s += fmt::format("  {:<24} {}\n", pos_meta_, pos_help_);
+  for (const std::string& name : order_) {
+    const Opt& o = opts_.at(name);
+    std::string left = "--" + name + (o.is_flag ? "" : " " + o.meta);
+    std::string def = o.fallback ? fmt::format(" (default: {})", *o.fallback) : "";
+    s += fmt::format("  {:<24} {}{}\n", left, o.help, def);
+  }
+  s += fmt::format("  {:<24} {}\n", "--help", "show this help");
+  return s;
+}
+
+bool Args::parse(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      fmt::print("{}", help());
+      return false;
+    }
+    if (a.rfind("--", 0) != 0 || a == "--") {
+      if (pos_meta_.empty())
+        fail("vkgan {}: unexpected argument '{}'; see vkgan {} --help", command_, a, command_);
+      rest_.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2), value;
+    bool inline_value = false;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      inline_value = true;
+    }
+    auto it = opts_.find(name);
+    if (it == opts_.end())
+      fail("vkgan {}: unknown option '--{}'; see vkgan {} --help", command_, name, command_);
+    if (it->second.is_flag) {
+      if (inline_value) fail("vkgan {}: --{} takes no value", command_, name);
+      given_[name] = "1";
+      continue;
+    }
+    if (!inline_value) {
+      if (i + 1 >= argc) fail("vkgan {}: --{} needs a value ({})", command_, name, it->second.meta);
+      value = argv[++i];
+    }
+    given_[name] = value;
+  }
+  return true;
+}
+
+bool Args::has(const std::string& name) const { return given_.count(name) > 0; }
+
+std::string Args::str(const std::string& name) const {
+  if (auto it = given_.find(name); it != given_.end()) return it->second;
+  const Opt& o = opts_.at(name);
+  return o.fallback.value_or("");
+}
+
+long long Args::integer(const std::string& name, long long min, long long max) const {
+  std::string v = str(name);
+  errno = 0;
+  char* end = nullptr;
+  long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end || errno)
+    fail("vkgan {}: --{} expects an integer, got '{}'", command_, name, v);
+  if (x < min || x > max)
+    fail("vkgan {}: --{} must be between {} and {}, got {}", command_, name, min, max, x);
+  return x;
+}
+
+double Args::real(const std::string& name) const {
+  std::string v = str(name);
+  char* end = nullptr;
+  double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end || !std::isfinite(x))
+    fail("vkgan {}: --{} expects a number, got '{}'", command_, name, v);
+  return x;
+}
+
+bool Args::on(const std::string& name) const { return has(name); }
+
+}  // namespace vkgan::cli

@@ -1,0 +1,49 @@
+// A small command-line parser for the subcommands: each declares its options
+// with a help line and a default; `--help` prints them; anything unknown,
+// missing or malformed is an Error naming the option.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vkgan::cli {
+
+class Args {
+ public:
+  Args(std::string command, std::string summary);
+
+  // Declares an option taking a value (`--name VALUE` or `--name=VALUE`).
+  Args& option(const std::string& name, const std::string& meta, const std::string& help,
+               std::optional<std::string> fallback = std::nullopt);
+  // Declares a switch (`--name`).
+  Args& flag(const std::string& name, const std::string& help);
+  // Accepts positional arguments, described by `meta`.
+  Args& positional(const std::string& meta, const std::string& help);
+
+  // Parses; returns false when --help was given (after printing help).
+  bool parse(int argc, char** argv);
+
+  bool has(const std::string& name) const;
+  std::string str(const std::string& name) const;
+  long long integer(const std::string& name, long long min, long long max) const;
+  double real(const std::string& name) const;
+  bool on(const std::string& name) const;
+  const std::vector<std::string>& rest() const { return rest_; }
+  std::string help() const;
+
+ private:
+  struct Opt {
+    std::string meta, help;
+    std::optional<std::string> fallback;
+    bool is_flag = false;
+  };
+  std::string command_, summary_, pos_meta_, pos_help_;
+  std::vector<std::string> order_;
+  std::map<std::string, Opt> opts_;
+  std::map<std::string, std::string> given_;
+  std::vector<std::string> rest_;
+};
+
+}  // namespace vkgan::cli

@@ -1,0 +1,9 @@
+// The vkgan subcommands. Each takes the arguments after its name and returns
+// the process exit code; user errors are thrown as vkgan::Error.
+#pragma once
+
+namespace vkgan::cli {
+
+int cmd_devices(int argc, char** argv);
+
+}  // namespace vkgan::cli
