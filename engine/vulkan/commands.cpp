@@ -19,6 +19,17 @@ void memory_barrier(VkCommandBuffer cb, VkPipelineStageFlags src, VkAccessFlags 
 
 }  // namespace
 
+void barrier_full(VkCommandBuffer cb) {
+  memory_barrier(cb, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT,
+                 VK_ACCESS_MEMORY_WRITE_BIT, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT,
+                 VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT);
+}
+
+void barrier_to_host(VkCommandBuffer cb) {
+  memory_barrier(cb, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_WRITE_BIT,
+                 VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+}
+
 void barrier_compute_to_compute(VkCommandBuffer cb) {
   memory_barrier(cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                  VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_SHADER_READ_BIT,
@@ -131,6 +142,9 @@ void CommandList::record(const std::vector<Dispatch>& dispatches, bool timestamp
   }
 
   begin();
+  // Work submitted before this list (uploads, other programs) is ordered
+  // against it here, and its results are made visible to the host at the end.
+  barrier_full(cb_);
   if (timestamps) {
     vkCmdResetQueryPool(cb_, queries_, 0, query_count_);
     vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries_, 0);
@@ -180,6 +194,7 @@ void CommandList::record(const std::vector<Dispatch>& dispatches, bool timestamp
     if (timestamps)
       vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, queries_, uint32_t(i + 1));
   }
+  barrier_to_host(cb_);
   end();
 }
 
@@ -219,6 +234,7 @@ void upload(Context& ctx, const Buffer& dst, const void* src, size_t bytes, size
   std::memcpy(staging.mapped(), src, bytes);
   CommandList list(ctx);
   list.record_with([&](VkCommandBuffer cb) {
+    barrier_full(cb);
     VkBufferCopy region{staging.offset(), dst.offset() + dst_offset, bytes};
     vkCmdCopyBuffer(cb, staging.handle(), dst.handle(), 1, &region);
   });
@@ -232,6 +248,7 @@ void download(Context& ctx, const Buffer& src, void* dst, size_t bytes, size_t s
   Buffer staging = ctx.allocator().allocate(bytes, MemoryKind::kReadback);
   CommandList list(ctx);
   list.record_with([&](VkCommandBuffer cb) {
+    barrier_full(cb);
     VkBufferCopy region{src.offset() + src_offset, staging.offset(), bytes};
     vkCmdCopyBuffer(cb, src.handle(), staging.handle(), 1, &region);
     VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
@@ -247,6 +264,7 @@ void download(Context& ctx, const Buffer& src, void* dst, size_t bytes, size_t s
 void fill_zero(Context& ctx, const Buffer& dst) {
   CommandList list(ctx);
   list.record_with([&](VkCommandBuffer cb) {
+    barrier_full(cb);
     vkCmdFillBuffer(cb, dst.handle(), dst.offset(), dst.size(), 0);
   });
   submit_and_wait(ctx, {&list});

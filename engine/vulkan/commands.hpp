@@ -111,6 +111,8 @@ void download(Context& ctx, const Buffer& src, void* dst, size_t bytes, size_t s
 void fill_zero(Context& ctx, const Buffer& dst);
 
 // Barriers, recorded into a command buffer.
+void barrier_full(VkCommandBuffer cb);
+void barrier_to_host(VkCommandBuffer cb);
 void barrier_compute_to_compute(VkCommandBuffer cb);
 void barrier_transfer_to_compute(VkCommandBuffer cb);
 void barrier_compute_to_transfer(VkCommandBuffer cb);

@@ -23,7 +23,7 @@ std::vector<float> run_fill(Context& ctx, const std::vector<float>& x, float a, 
   size_t bytes = x.size() * sizeof(float);
   Buffer in = ctx.allocator().allocate(bytes), out = ctx.allocator().allocate(bytes);
   upload(ctx, in, x.data(), bytes);
-  KernelSpec spec{"fill_forward", 2, {local, 1, 1}, {}};
+  KernelSpec spec{"test_transform_forward", 2, {local, 1, 1}, {}};
   Dispatch d;
   d.kernel = &ctx.pipelines().get(spec);
   d.bindings = {bind(in), bind(out)};

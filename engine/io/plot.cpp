@@ -1,0 +1,452 @@
+// plot_lines_png with cairo's image surface and toy text API. The frame is
+// laid out from the measured tick labels, everything is drawn, and the PNG is
+// encoded into memory and written with write_file_atomic.
+#include "engine/io/plot.hpp"
+
+#include <cairo.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <limits>
+#include <memory>
+
+#include "engine/error.hpp"
+#include "engine/io/atomic_file.hpp"
+
+namespace vkgan {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// Values beyond this are left out so that axis spans stay finite.
+constexpr double kHuge = 1e300;
+// Bounds every tick loop, whatever the data.
+constexpr int kMaxTicks = 40;
+constexpr double kTickFont = 11, kLabelFont = 13, kTitleFont = 16, kLegendFont = 12;
+
+struct Rgb {
+  double r, g, b;
+};
+
+// Distinct on white and for most colour-blind readers (after Okabe and Ito);
+// series past the palette get hues spread by the golden ratio.
+constexpr Rgb kPalette[] = {{0.00, 0.45, 0.70}, {0.84, 0.37, 0.00}, {0.00, 0.62, 0.45},
+                            {0.80, 0.47, 0.65}, {0.90, 0.62, 0.00}, {0.34, 0.71, 0.91},
+                            {0.55, 0.35, 0.16}, {0.40, 0.40, 0.40}};
+
+Rgb series_colour(size_t i) {
+  if (i < std::size(kPalette)) return kPalette[i];
+  double h = std::fmod(double(i) * 0.618034, 1.0) * 6.0;
+  double f = h - std::floor(h), v = 0.75, s = 0.8;
+  double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+  switch (int(h)) {
+    case 0: return {v, t, p};
+    case 1: return {q, v, p};
+    case 2: return {p, v, t};
+    case 3: return {p, q, v};
+    case 4: return {t, p, v};
+    default: return {v, p, q};
+  }
+}
+
+struct Range {
+  double lo = kInf, hi = -kInf;
+  void add(double v) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  bool empty() const { return lo > hi; }
+};
+
+struct Tick {
+  double at;  // in axis units
+  std::string label;
+};
+
+// One axis in axis units, which are log10 of the value on a log axis.
+struct Axis {
+  bool log = false;
+  double lo = 0, hi = 1;
+  std::vector<Tick> ticks;
+  std::vector<double> minor;  // unlabelled grid lines
+  double unit(double v) const { return log ? std::log10(v) : v; }
+};
+
+struct Frame {
+  double left, top, right, bottom;
+};
+
+struct Plot {
+  cairo_t* cr;
+  Frame f;
+  Axis x, y;
+  double px(double ux) const { return f.left + (ux - x.lo) / (x.hi - x.lo) * (f.right - f.left); }
+  double py(double uy) const { return f.bottom - (uy - y.lo) / (y.hi - y.lo) * (f.bottom - f.top); }
+};
+
+bool drawable(double x, double y, bool log_y) {
+  return std::abs(x) < kHuge && std::abs(y) < kHuge && (!log_y || y > 0);
+}
+
+// --- axes -------------------------------------------------------------
+
+// The smallest of 1, 2 or 5 times a power of ten that is at least `raw`.
+double nice_step(double raw) {
+  double p = std::pow(10.0, std::floor(std::log10(raw)));
+  double m = raw / p;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+std::string linear_label(double v, double step) {
+  if (std::abs(v) < step * 1e-6) v = 0;  // no "-0" from accumulated error
+  if (std::max(std::abs(v), step) >= 1e6 || step < 1e-5) return fmt::format("{:g}", v);
+  int decimals = std::max(0, int(-std::floor(std::log10(step) + 1e-9)));
+  return fmt::format("{:.{}f}", v, decimals);
+}
+
+// An empty or single-valued range gets an extent around its value.
+Range widened(Range r) {
+  if (r.empty()) return {0, 1};
+  if (r.hi - r.lo > 1e-9 * std::max(std::abs(r.lo), std::abs(r.hi))) return r;
+  double pad = r.lo == 0 ? 1 : std::abs(r.lo) * 0.1;
+  return {r.lo - pad, r.hi + pad};
+}
+
+Axis linear_axis(Range r, int target_ticks) {
+  r = widened(r);
+  double step = nice_step((r.hi - r.lo) / target_ticks);
+  Axis a;
+  a.lo = std::floor(r.lo / step) * step;
+  a.hi = std::ceil(r.hi / step) * step;
+  int n = std::min(kMaxTicks, int(std::lround((a.hi - a.lo) / step)));
+  for (int i = 0; i <= n; ++i) a.ticks.push_back({a.lo + i * step, linear_label(a.lo + i * step, step)});
+  return a;
+}
+
+// m * 10^k, plainly where that stays short.
+std::string power_label(int m, int k) {
+  if (k >= -4 && k <= 5) return fmt::format("{:g}", m * std::pow(10.0, k));
+  return fmt::format("{}e{}", m, k);
+}
+
+// Decade ticks; within two decades 2x and 5x are labelled too, so a curve
+// that moves little still gets numbers beside it.
+Axis log_axis(Range r, int target_ticks) {
+  if (r.empty()) r = {1, 10};
+  Axis a;
+  a.log = true;
+  a.lo = std::floor(std::log10(r.lo));
+  a.hi = std::max(std::ceil(std::log10(r.hi)), a.lo + 1);
+  int decades = int(a.hi - a.lo);
+  int every = std::max(1, (decades + target_ticks - 1) / target_ticks);
+  for (int k = int(a.lo); k <= int(a.hi); k += every) {
+    a.ticks.push_back({double(k), power_label(1, k)});
+    for (int m = 2; decades <= 8 && k < int(a.hi) && m < 10; ++m) {
+      double at = k + std::log10(double(m));
+      if (decades <= 2 && (m == 2 || m == 5)) a.ticks.push_back({at, power_label(m, k)});
+      else a.minor.push_back(at);
+    }
+  }
+  return a;
+}
+
+// The drawable extent of all series on each axis.
+std::pair<Range, Range> data_ranges(const std::vector<Series>& series, bool log_y) {
+  Range xr, yr;
+  for (const Series& s : series)
+    for (size_t i = 0; i < s.x.size(); ++i)
+      if (drawable(s.x[i], s.y[i], log_y)) {
+        xr.add(s.x[i]);
+        yr.add(s.y[i]);
+      }
+  return {xr, yr};
+}
+
+// --- text -------------------------------------------------------------
+
+void set_font(cairo_t* cr, double size, bool bold = false) {
+  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(cr, size);
+}
+
+double text_width(cairo_t* cr, const std::string& s) {
+  cairo_text_extents_t te;
+  cairo_text_extents(cr, s.c_str(), &te);
+  return te.x_advance;
+}
+
+double font_height(cairo_t* cr) {
+  cairo_font_extents_t fe;
+  cairo_font_extents(cr, &fe);
+  return fe.ascent + fe.descent;
+}
+
+// Draws `s` anchored at (x, y): ha is 0, 0.5 or 1 for its left, centre or
+// right; va likewise for the top, middle or bottom of the font's line.
+void text_at(cairo_t* cr, const std::string& s, double x, double y, double ha, double va) {
+  cairo_font_extents_t fe;
+  cairo_font_extents(cr, &fe);
+  cairo_move_to(cr, x - ha * text_width(cr, s), y - va * (fe.ascent + fe.descent) + fe.ascent);
+  cairo_show_text(cr, s.c_str());
+}
+
+// --- drawing ----------------------------------------------------------
+
+Frame layout(cairo_t* cr, int width, int height, const Axis& y, bool has_title) {
+  set_font(cr, kTickFont);
+  double tick_w = 0, tick_h = font_height(cr);
+  for (const Tick& t : y.ticks) tick_w = std::max(tick_w, text_width(cr, t.label));
+  set_font(cr, kLabelFont);
+  double label_h = font_height(cr);
+  return {14 + label_h + 10 + tick_w + 8, has_title ? 44.0 : 16.0, width - 24.0,
+          height - (8 + tick_h + 8 + label_h + 12)};
+}
+
+// Lines land on pixel centres, so one-pixel lines stay sharp.
+double crisp(double v) { return std::floor(v) + 0.5; }
+
+void vline(cairo_t* cr, double x, double y0, double y1) {
+  cairo_move_to(cr, crisp(x), y0);
+  cairo_line_to(cr, crisp(x), y1);
+}
+
+void hline(cairo_t* cr, double y, double x0, double x1) {
+  cairo_move_to(cr, x0, crisp(y));
+  cairo_line_to(cr, x1, crisp(y));
+}
+
+void draw_grid(const Plot& p) {
+  cairo_t* cr = p.cr;
+  cairo_set_line_width(cr, 1);
+  cairo_set_source_rgb(cr, 0.94, 0.94, 0.94);
+  for (double u : p.y.minor) hline(cr, p.py(u), p.f.left, p.f.right);
+  cairo_stroke(cr);
+  cairo_set_source_rgb(cr, 0.86, 0.86, 0.86);
+  for (const Tick& t : p.x.ticks) vline(cr, p.px(t.at), p.f.top, p.f.bottom);
+  for (const Tick& t : p.y.ticks) hline(cr, p.py(t.at), p.f.left, p.f.right);
+  cairo_stroke(cr);
+}
+
+void draw_axes(const Plot& p) {
+  cairo_t* cr = p.cr;
+  cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+  cairo_set_line_width(cr, 1);
+  cairo_rectangle(cr, crisp(p.f.left), crisp(p.f.top), std::round(p.f.right - p.f.left),
+                  std::round(p.f.bottom - p.f.top));
+  for (const Tick& t : p.x.ticks) vline(cr, p.px(t.at), p.f.bottom, p.f.bottom + 5);
+  for (const Tick& t : p.y.ticks) hline(cr, p.py(t.at), p.f.left - 5, p.f.left);
+  cairo_stroke(cr);
+
+  set_font(cr, kTickFont);
+  for (const Tick& t : p.x.ticks) text_at(cr, t.label, p.px(t.at), p.f.bottom + 8, 0.5, 0);
+  for (const Tick& t : p.y.ticks) text_at(cr, t.label, p.f.left - 8, p.py(t.at), 1, 0.5);
+}
+
+void draw_titles(const Plot& p, const std::string& title, const std::string& xlabel,
+                 const std::string& ylabel, int width, int height) {
+  cairo_t* cr = p.cr;
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  set_font(cr, kTitleFont, true);
+  text_at(cr, title, width / 2.0, 14, 0.5, 0);
+  set_font(cr, kLabelFont);
+  double mid_x = (p.f.left + p.f.right) / 2, mid_y = (p.f.top + p.f.bottom) / 2;
+  text_at(cr, xlabel, mid_x, height - 12.0, 0.5, 1);
+  // The y label reads bottom to top, along the axis.
+  cairo_save(cr);
+  cairo_translate(cr, 14, mid_y);
+  cairo_rotate(cr, -M_PI / 2);
+  text_at(cr, ylabel, 0, 0, 0.5, 0);
+  cairo_restore(cr);
+}
+
+// Each run of drawable points is one polyline; a lone point is a dot, so a
+// point between two NaNs still shows.
+void draw_series(const Plot& p, const Series& s, Rgb c) {
+  cairo_t* cr = p.cr;
+  size_t run = 0;
+  double last_x = 0, last_y = 0;
+  auto end_run = [&] {
+    if (run == 1) cairo_arc(cr, last_x, last_y, 1.2, 0, 2 * M_PI);
+    run = 0;
+  };
+  for (size_t i = 0; i < s.x.size(); ++i) {
+    if (!drawable(s.x[i], s.y[i], p.y.log)) {
+      end_run();
+      continue;
+    }
+    last_x = p.px(s.x[i]);
+    last_y = p.py(p.y.unit(s.y[i]));
+    if (run++ == 0) cairo_move_to(cr, last_x, last_y);
+    else cairo_line_to(cr, last_x, last_y);
+  }
+  end_run();
+  cairo_set_source_rgb(cr, c.r, c.g, c.b);
+  cairo_stroke(cr);
+}
+
+void draw_all_series(const Plot& p, const std::vector<Series>& series) {
+  cairo_t* cr = p.cr;
+  cairo_save(cr);
+  cairo_rectangle(cr, p.f.left, p.f.top, p.f.right - p.f.left, p.f.bottom - p.f.top);
+  cairo_clip(cr);
+  cairo_set_line_width(cr, 1.6);
+  cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+  for (size_t i = 0; i < series.size(); ++i)
+    draw_series(p, series[i], series_colour(i));
+  cairo_restore(cr);
+}
+
+std::string legend_label(const std::vector<Series>& series, size_t i) {
+  return series[i].label.empty() ? fmt::format("series {}", i + 1) : series[i].label;
+}
+
+struct Box {
+  double x, y, w, h;
+  bool holds(double px, double py) const {
+    return px >= x && px <= x + w && py >= y && py <= y + h;
+  }
+};
+
+// How much of the drawn lines falls inside `b`, sampled along each segment.
+size_t ink_under(const Plot& p, const std::vector<Series>& series, const Box& b) {
+  size_t n = 0;
+  for (const Series& s : series)
+    for (size_t i = 0; i + 1 < s.x.size(); ++i) {
+      if (!drawable(s.x[i], s.y[i], p.y.log) || !drawable(s.x[i + 1], s.y[i + 1], p.y.log))
+        continue;
+      double x0 = p.px(s.x[i]), y0 = p.py(p.y.unit(s.y[i]));
+      double x1 = p.px(s.x[i + 1]), y1 = p.py(p.y.unit(s.y[i + 1]));
+      for (double t : {0.0, 0.25, 0.5, 0.75}) n += b.holds(x0 + t * (x1 - x0), y0 + t * (y1 - y0));
+    }
+  return n;
+}
+
+// The corner of the frame where the legend hides least of the lines; top
+// right wins a tie, as readers look there first.
+Box legend_box(const Plot& p, const std::vector<Series>& series, double w, double h) {
+  const double m = 10, left = p.f.left + m, right = p.f.right - m - w;
+  const double top = p.f.top + m, bottom = p.f.bottom - m - h;
+  Box best{right, top, w, h};
+  size_t least = ink_under(p, series, best);
+  for (Box b : {Box{left, top, w, h}, Box{right, bottom, w, h}, Box{left, bottom, w, h}}) {
+    size_t n = least == 0 ? 0 : ink_under(p, series, b);
+    if (n < least) least = n, best = b;
+  }
+  return {std::round(best.x), std::round(best.y), w, h};
+}
+
+void draw_legend_row(cairo_t* cr, const std::string& label, Rgb c, double x, double mid,
+                     double sample) {
+  cairo_set_source_rgb(cr, c.r, c.g, c.b);
+  cairo_set_line_width(cr, 2);
+  hline(cr, mid, x, x + sample);
+  cairo_stroke(cr);
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  text_at(cr, label, x + sample + 6, mid, 0, 0.5);
+}
+
+// A line sample and the label of each series, over nearly opaque white so
+// the grid behind stays faint.
+void draw_legend(const Plot& p, const std::vector<Series>& series) {
+  cairo_t* cr = p.cr;
+  set_font(cr, kLegendFont);
+  double text_w = 0, row_h = font_height(cr) + 4, pad = 8, sample = 24;
+  for (size_t i = 0; i < series.size(); ++i)
+    text_w = std::max(text_w, text_width(cr, legend_label(series, i)));
+  Box b = legend_box(p, series, std::round(pad + sample + 6 + text_w + pad),
+                     std::round(2 * pad + row_h * double(series.size())));
+
+  cairo_rectangle(cr, b.x + 0.5, b.y + 0.5, b.w, b.h);
+  cairo_set_source_rgba(cr, 1, 1, 1, 0.92);
+  cairo_fill_preserve(cr);
+  cairo_set_source_rgb(cr, 0.7, 0.7, 0.7);
+  cairo_set_line_width(cr, 1);
+  cairo_stroke(cr);
+  for (size_t i = 0; i < series.size(); ++i)
+    draw_legend_row(cr, legend_label(series, i), series_colour(i), b.x + pad,
+                    b.y + pad + row_h * (double(i) + 0.5), sample);
+}
+
+void draw_no_data(const Plot& p) {
+  cairo_set_source_rgb(p.cr, 0.5, 0.5, 0.5);
+  set_font(p.cr, kLabelFont);
+  text_at(p.cr, "no data", (p.f.left + p.f.right) / 2, (p.f.top + p.f.bottom) / 2, 0.5, 0.5);
+}
+
+// --- output -----------------------------------------------------------
+
+struct SurfaceFree {
+  void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
+};
+struct ContextFree {
+  void operator()(cairo_t* c) const { cairo_destroy(c); }
+};
+
+cairo_status_t append_png(void* closure, const unsigned char* data, unsigned int length) {
+  // No exception may cross cairo's C frames.
+  try {
+    static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+    return CAIRO_STATUS_SUCCESS;
+  } catch (...) {
+    return CAIRO_STATUS_NO_MEMORY;
+  }
+}
+
+void check_cairo(cairo_status_t status, const std::filesystem::path& file, const char* doing) {
+  if (status != CAIRO_STATUS_SUCCESS)
+    fail("{}: cannot {}: cairo: {}", file.string(), doing, cairo_status_to_string(status));
+}
+
+void check_series(const std::filesystem::path& file, const std::vector<Series>& series) {
+  for (size_t i = 0; i < series.size(); ++i)
+    if (series[i].x.size() != series[i].y.size())
+      fail("{}: series '{}' has {} x values but {} y values", file.string(),
+           legend_label(series, i), series[i].x.size(), series[i].y.size());
+}
+
+struct Labels {
+  const std::string &title, &xlabel, &ylabel;
+};
+
+// Paints the whole figure; what fails shows in the context's status.
+void draw_plot(const Plot& p, const Labels& text, const std::vector<Series>& series,
+               bool has_data, int width, int height) {
+  cairo_set_source_rgb(p.cr, 1, 1, 1);
+  cairo_paint(p.cr);
+  draw_grid(p);
+  draw_all_series(p, series);
+  draw_axes(p);
+  draw_titles(p, text.title, text.xlabel, text.ylabel, width, height);
+  if (!has_data) draw_no_data(p);
+  if (!series.empty()) draw_legend(p, series);
+}
+
+}  // namespace
+
+void plot_lines_png(const std::filesystem::path& file, const std::string& title,
+                    const std::string& xlabel, const std::string& ylabel,
+                    const std::vector<Series>& series, bool log_y, int width, int height) {
+  VKGAN_ASSERT(width >= 200 && height >= 150 && width <= 16384 && height <= 16384,
+               "plot of {}x{} pixels", width, height);
+  check_series(file, series);
+  auto [xr, yr] = data_ranges(series, log_y);
+  int y_ticks = std::max(2, height / 70);
+  Axis x = linear_axis(xr, std::max(2, width / 110));
+  Axis y = log_y ? log_axis(yr, y_ticks) : linear_axis(yr, y_ticks);
+
+  std::unique_ptr<cairo_surface_t, SurfaceFree> surface(
+      cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
+  std::unique_ptr<cairo_t, ContextFree> cr(cairo_create(surface.get()));
+  Plot p{cr.get(), layout(cr.get(), width, height, y, !title.empty()), std::move(x), std::move(y)};
+  draw_plot(p, {title, xlabel, ylabel}, series, !xr.empty(), width, height);
+  check_cairo(cairo_status(p.cr), file, "draw the plot");
+
+  std::string png;
+  check_cairo(cairo_surface_write_to_png_stream(surface.get(), append_png, &png), file,
+              "encode the plot as PNG");
+  write_file_atomic(file, png);
+}
+
+}  // namespace vkgan

@@ -1,0 +1,72 @@
+// C[m, n] = sum_k A[m, k] * B[k, n] (+ bias[n]) for any strides of A and B,
+// so one kernel serves dense forward (x w^T), its data gradient (grad_y w) and
+// its weight gradient (grad_y^T x). Tiles of kTile x kTile outputs per work
+// group, each invocation kBlock x kBlock of them, K staged through shared
+// memory. Sums run over k in order: results are deterministic.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+layout(local_size_x_id = 0) in;
+layout(constant_id = 3) const uint kHasBias = 0;
+#include "index.glsl"
+
+const uint kLanes = 16;   // invocations per tile side
+const uint kBlock = 4;    // outputs per invocation per side
+const uint kTile = kLanes * kBlock;
+const uint kDepth = 16;   // k per shared-memory stage
+
+layout(set = 0, binding = 0) readonly buffer A { float a[]; };
+layout(set = 0, binding = 1) readonly buffer B { float b[]; };
+layout(set = 0, binding = 2) readonly buffer Bias { float bias[]; };
+layout(set = 0, binding = 3) writeonly buffer C { float c[]; };
+
+layout(push_constant) uniform Params {
+  uint m, n, k;
+  uint a_m, a_k;  // strides of A along m and k
+  uint b_k, b_n;  // strides of B along k and n
+  uint tiles_n;   // work groups along n
+} p;
+
+shared float sa[kDepth][kTile];
+shared float sb[kDepth][kTile];
+
+void main() {
+  uint tile = linear_group();
+  uint tile_m = tile / p.tiles_n, tile_n = tile % p.tiles_n;
+  uint lane = gl_LocalInvocationID.x;
+  uint lm = lane / kLanes, ln = lane % kLanes;
+  uint m0 = tile_m * kTile, n0 = tile_n * kTile;
+  if (m0 >= p.m) return;
+
+  float acc[kBlock][kBlock];
+  for (uint i = 0; i < kBlock; ++i)
+    for (uint j = 0; j < kBlock; ++j) acc[i][j] = 0.0;
+
+  for (uint k0 = 0; k0 < p.k; k0 += kDepth) {
+    // 1. stage a kDepth x kTile slice of A and of B (zero outside)
+    for (uint e = lane; e < kDepth * kTile; e += kLanes * kLanes) {
+      uint kk = e / kTile, t = e % kTile;
+      uint gk = k0 + kk, gm = m0 + t, gn = n0 + t;
+      sa[kk][t] = (gk < p.k && gm < p.m) ? a[gm * p.a_m + gk * p.a_k] : 0.0;
+      sb[kk][t] = (gk < p.k && gn < p.n) ? b[gk * p.b_k + gn * p.b_n] : 0.0;
+    }
+    barrier();
+    // 2. accumulate this invocation's block
+    for (uint kk = 0; kk < kDepth; ++kk) {
+      float av[kBlock], bv[kBlock];
+      for (uint i = 0; i < kBlock; ++i) av[i] = sa[kk][lm * kBlock + i];
+      for (uint j = 0; j < kBlock; ++j) bv[j] = sb[kk][ln * kBlock + j];
+      for (uint i = 0; i < kBlock; ++i)
+        for (uint j = 0; j < kBlock; ++j) acc[i][j] += av[i] * bv[j];
+    }
+    barrier();
+  }
+
+  for (uint i = 0; i < kBlock; ++i) {
+    uint gm = m0 + lm * kBlock + i;
+    if (gm >= p.m) continue;
+    for (uint j = 0; j < kBlock; ++j) {
+      uint gn = n0 + ln * kBlock + j;
+      if (gn < p.n) c[gm * p.n + gn] = acc[i][j] + (kHasBias != 0 ? bias[gn] : 0.0);
+    }
+  }
+}
