@@ -3,7 +3,8 @@
 //   adam         one Adam step over a network's whole parameter buffer
 //                (attributes net, lr, beta1, beta2, eps); its inputs are the
 //                gradients it must wait for
-//   step_tick    advances the draw counter and the listed networks' steps
+//   step_tick    advances the draw counter and the Adam step of the network
+//                named by `advance`
 //   log_scalars  copies up to eight scalars into the host-visible log ring
 #include "engine/workspace.hpp"
 #include "ops/common.hpp"
@@ -62,7 +63,12 @@ OpDef tick_op() {
   d.infer = [](const InferContext&) { return Shape{}; };
   d.kernel = [](const KernelContext& kc, Dispatch& dp) {
     use_kernel(kc, dp, "step_tick", 1, {}, 32);
-    dp.set_push(uint32_t(kc.node.attrs.integer("mask", 1)));
+    // Always the draw counter; and the Adam step of the network named in
+    // `advance`, if any.
+    uint32_t mask = 1u << kDrawCounter;
+    std::string net = kc.node.attrs.string("advance", "");
+    if (!net.empty()) mask |= 1u << (1 + kc.ws.store(net).index);
+    dp.set_push(mask);
     dp.groups = 1;
   };
   d.bind = [](const BindContext& bc) {

@@ -12,6 +12,12 @@ void register_builtin_ops(std::vector<OpDef>& out) {
   ops::register_loss(out);
   ops::register_noise(out);
   ops::register_adam(out);
+  ops::register_pool(out);
+  ops::register_upsample(out);
+  ops::register_batch_norm(out);
+  ops::register_concat(out);
+  ops::register_conv(out);
+  ops::register_conv_transpose(out);
 }
 
 }  // namespace vkgan

@@ -6,10 +6,11 @@
 namespace vkgan::ops {
 namespace {
 
+// Inputs may be empty (a zero dimension); the op that reads one decides.
 Shape declared_shape(const InferContext& ic) {
   std::vector<int64_t> dims = ic.attrs.ints("shape", {});
   for (int64_t d : dims)
-    if (d <= 0) ic.fail("shape {} has a dimension that is not positive", Shape(dims));
+    if (d < 0) ic.fail("shape {} has a negative dimension", Shape(dims));
   return Shape(dims);
 }
 

@@ -104,8 +104,10 @@ std::string magic_problem(uint32_t magic, const IdxKind& kind) {
   if (type != 0x08)
     return fmt::format("element type 0x{:02x} is {}, only unsigned byte (0x08) is read", type,
                        type_name(uint8_t(type)));
-  if (dims != kind.dims) return fmt::format("{} dimensions, expected {}", dims, kind.dims);
-  return "";
+  if (dims == kind.dims) return "";
+  std::string hint = dims == 1 ? "; this looks like a label file"
+                     : dims == 3 ? "; this looks like an image file" : "";
+  return fmt::format("{} dimension{}, expected {}{}", dims, dims == 1 ? "" : "s", kind.dims, hint);
 }
 
 void read_header_bytes(IdxStream& in, uint8_t* dst, size_t n, const IdxKind& kind) {

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <numbers>
 
 #include "engine/error.hpp"
 #include "engine/io/atomic_file.hpp"
@@ -33,6 +34,13 @@ struct Rgb {
 constexpr Rgb kPalette[] = {{0.00, 0.45, 0.70}, {0.84, 0.37, 0.00}, {0.00, 0.62, 0.45},
                             {0.80, 0.47, 0.65}, {0.90, 0.62, 0.00}, {0.34, 0.71, 0.91},
                             {0.55, 0.35, 0.16}, {0.40, 0.40, 0.40}};
+
+// Series past the palette are also dashed, as generated hues can come close
+// to the palette's.
+void set_series_dash(cairo_t* cr, size_t i) {
+  const double dash[] = {6, 3};
+  cairo_set_dash(cr, dash, i < std::size(kPalette) ? 0 : 2, 0);
+}
 
 Rgb series_colour(size_t i) {
   if (i < std::size(kPalette)) return kPalette[i];
@@ -97,9 +105,22 @@ double nice_step(double raw) {
   return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }
 
+// "2e7" rather than printf's "2e+07", which reads badly under an axis.
+std::string short_exponent(double v, int digits_wanted) {
+  std::string s = fmt::format("{:.{}g}", v, digits_wanted);
+  size_t e = s.find('e');
+  if (e == s.npos) return s;
+  size_t digits = s.find_first_not_of("+-0", e + 1);
+  std::string sign = s[e + 1] == '-' ? "-" : "";
+  return s.substr(0, e + 1) + sign + (digits == s.npos ? "0" : s.substr(digits));
+}
+
 std::string linear_label(double v, double step) {
   if (std::abs(v) < step * 1e-6) v = 0;  // no "-0" from accumulated error
-  if (std::max(std::abs(v), step) >= 1e6 || step < 1e-5) return fmt::format("{:g}", v);
+  double mag = std::max(std::abs(v), step);
+  // Enough significant digits that neighbouring ticks never print the same.
+  int digits = 1 + int(std::floor(std::log10(mag)) - std::floor(std::log10(step) + 1e-9));
+  if (mag >= 1e6 || step < 1e-5) return short_exponent(v, std::clamp(digits, 1, 17));
   int decimals = std::max(0, int(-std::floor(std::log10(step) + 1e-9)));
   return fmt::format("{:.{}f}", v, decimals);
 }
@@ -119,7 +140,10 @@ Axis linear_axis(Range r, int target_ticks) {
   a.lo = std::floor(r.lo / step) * step;
   a.hi = std::ceil(r.hi / step) * step;
   int n = std::min(kMaxTicks, int(std::lround((a.hi - a.lo) / step)));
-  for (int i = 0; i <= n; ++i) a.ticks.push_back({a.lo + i * step, linear_label(a.lo + i * step, step)});
+  for (int i = 0; i <= n; ++i) {
+    double v = a.lo + i * step;
+    a.ticks.push_back({v, linear_label(v, step)});
+  }
   return a;
 }
 
@@ -139,14 +163,14 @@ Axis log_axis(Range r, int target_ticks) {
   a.hi = std::max(std::ceil(std::log10(r.hi)), a.lo + 1);
   int decades = int(a.hi - a.lo);
   int every = std::max(1, (decades + target_ticks - 1) / target_ticks);
-  for (int k = int(a.lo); k <= int(a.hi); k += every) {
+  for (int k = int(a.lo); k <= int(a.hi); k += every)
     a.ticks.push_back({double(k), power_label(1, k)});
-    for (int m = 2; decades <= 8 && k < int(a.hi) && m < 10; ++m) {
+  for (int k = int(a.lo); decades <= 8 && k < int(a.hi); ++k)
+    for (int m = 2; m < 10; ++m) {
       double at = k + std::log10(double(m));
       if (decades <= 2 && (m == 2 || m == 5)) a.ticks.push_back({at, power_label(m, k)});
       else a.minor.push_back(at);
     }
-  }
   return a;
 }
 
@@ -193,13 +217,17 @@ void text_at(cairo_t* cr, const std::string& s, double x, double y, double ha, d
 
 // --- drawing ----------------------------------------------------------
 
-Frame layout(cairo_t* cr, int width, int height, const Axis& y, bool has_title) {
+// Margins wide enough for the y tick labels and for half the last x tick
+// label, which is centred on the frame's right edge.
+Frame layout(cairo_t* cr, int width, int height, const Axis& x, const Axis& y,
+             bool has_title) {
   set_font(cr, kTickFont);
   double tick_w = 0, tick_h = font_height(cr);
   for (const Tick& t : y.ticks) tick_w = std::max(tick_w, text_width(cr, t.label));
+  double right = std::max(24.0, text_width(cr, x.ticks.back().label) / 2 + 8);
   set_font(cr, kLabelFont);
   double label_h = font_height(cr);
-  return {14 + label_h + 10 + tick_w + 8, has_title ? 44.0 : 16.0, width - 24.0,
+  return {14 + label_h + 10 + tick_w + 8, has_title ? 44.0 : 16.0, width - right,
           height - (8 + tick_h + 8 + label_h + 12)};
 }
 
@@ -255,7 +283,7 @@ void draw_titles(const Plot& p, const std::string& title, const std::string& xla
   // The y label reads bottom to top, along the axis.
   cairo_save(cr);
   cairo_translate(cr, 14, mid_y);
-  cairo_rotate(cr, -M_PI / 2);
+  cairo_rotate(cr, -std::numbers::pi / 2);
   text_at(cr, ylabel, 0, 0, 0.5, 0);
   cairo_restore(cr);
 }
@@ -267,7 +295,7 @@ void draw_series(const Plot& p, const Series& s, Rgb c) {
   size_t run = 0;
   double last_x = 0, last_y = 0;
   auto end_run = [&] {
-    if (run == 1) cairo_arc(cr, last_x, last_y, 1.2, 0, 2 * M_PI);
+    if (run == 1) cairo_arc(cr, last_x, last_y, 1.2, 0, 2 * std::numbers::pi);
     run = 0;
   };
   for (size_t i = 0; i < s.x.size(); ++i) {
@@ -293,8 +321,10 @@ void draw_all_series(const Plot& p, const std::vector<Series>& series) {
   cairo_set_line_width(cr, 1.6);
   cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-  for (size_t i = 0; i < series.size(); ++i)
+  for (size_t i = 0; i < series.size(); ++i) {
+    set_series_dash(cr, i);
     draw_series(p, series[i], series_colour(i));
+  }
   cairo_restore(cr);
 }
 
@@ -337,12 +367,15 @@ Box legend_box(const Plot& p, const std::vector<Series>& series, double w, doubl
   return {std::round(best.x), std::round(best.y), w, h};
 }
 
-void draw_legend_row(cairo_t* cr, const std::string& label, Rgb c, double x, double mid,
+void draw_legend_row(cairo_t* cr, const std::string& label, size_t i, double x, double mid,
                      double sample) {
+  Rgb c = series_colour(i);
   cairo_set_source_rgb(cr, c.r, c.g, c.b);
   cairo_set_line_width(cr, 2);
+  set_series_dash(cr, i);
   hline(cr, mid, x, x + sample);
   cairo_stroke(cr);
+  set_series_dash(cr, 0);
   cairo_set_source_rgb(cr, 0, 0, 0);
   text_at(cr, label, x + sample + 6, mid, 0, 0.5);
 }
@@ -365,7 +398,7 @@ void draw_legend(const Plot& p, const std::vector<Series>& series) {
   cairo_set_line_width(cr, 1);
   cairo_stroke(cr);
   for (size_t i = 0; i < series.size(); ++i)
-    draw_legend_row(cr, legend_label(series, i), series_colour(i), b.x + pad,
+    draw_legend_row(cr, legend_label(series, i), i, b.x + pad,
                     b.y + pad + row_h * (double(i) + 0.5), sample);
 }
 
@@ -439,7 +472,8 @@ void plot_lines_png(const std::filesystem::path& file, const std::string& title,
   std::unique_ptr<cairo_surface_t, SurfaceFree> surface(
       cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
   std::unique_ptr<cairo_t, ContextFree> cr(cairo_create(surface.get()));
-  Plot p{cr.get(), layout(cr.get(), width, height, y, !title.empty()), std::move(x), std::move(y)};
+  Frame frame = layout(cr.get(), width, height, x, y, !title.empty());
+  Plot p{cr.get(), frame, std::move(x), std::move(y)};
   draw_plot(p, {title, xlabel, ylabel}, series, !xr.empty(), width, height);
   check_cairo(cairo_status(p.cr), file, "draw the plot");
 

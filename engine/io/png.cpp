@@ -81,7 +81,8 @@ void place_tile(std::vector<uint8_t>& grid, int64_t grid_w, const float* image, 
 }  // namespace
 
 uint8_t pixel_byte(float v) {
-  // Written so NaN fails the first test; double keeps -0.999 from rounding up.
+  // NaN fails every comparison, so the first test sends it to 0. The scaling
+  // is done in double so float rounding cannot nudge a value across a .5.
   if (!(v > -1.0f)) return 0;
   if (v >= 1.0f) return 255;
   return uint8_t(std::lround((double(v) + 1.0) * 127.5));

@@ -78,11 +78,19 @@ void check_encodable(const NamedTensor& t, std::set<std::string>& seen, const st
          t.shape.elements(), t.data.size());
 }
 
+// nlohmann's message without its "[json.exception...] " tag, on one line.
+std::string json_message(const char* what) {
+  std::string_view s = what;
+  size_t tag_end = s.find("] ");
+  if (s.starts_with("[json.exception") && tag_end != s.npos) s.remove_prefix(tag_end + 2);
+  return shown(s, 200);
+}
+
 std::string dump_header(const json& header, const std::string& label) {
   try {
     return header.dump();
   } catch (const json::type_error& e) {
-    fail("{}: tensor names and metadata must be UTF-8: {}", label, e.what());
+    fail("{}: tensor names and metadata must be UTF-8: {}", label, json_message(e.what()));
   }
 }
 
@@ -124,14 +132,6 @@ std::string_view header_text(std::string_view bytes, const std::string& label) {
   return bytes.substr(8, n);
 }
 
-// nlohmann's message without its "[json.exception...] " tag, on one line.
-std::string json_message(const char* what) {
-  std::string_view s = what;
-  size_t tag_end = s.find("] ");
-  if (s.starts_with("[json.exception") && tag_end != s.npos) s.remove_prefix(tag_end + 2);
-  return shown(s, 200);
-}
-
 json parse_header(std::string_view text, const std::string& label) {
   auto limit_depth = [&](int depth, json::parse_event_t, json&) {
     if (depth > kMaxJsonDepth)
@@ -143,8 +143,9 @@ json parse_header(std::string_view text, const std::string& label) {
   try {
     header = json::parse(text.begin(), text.end(), limit_depth);
   } catch (const json::parse_error& e) {
-    fail("{}: header is not JSON (error at byte {}): {}", label, 8 + std::max<size_t>(e.byte, 1) - 1,
-         json_message(e.what()));
+    // e.byte counts from 1; the header starts at file byte 8.
+    uint64_t at = 8 + std::max<size_t>(e.byte, 1) - 1;
+    fail("{}: header is not JSON (error at byte {}): {}", label, at, json_message(e.what()));
   }
   if (!header.is_object())
     fail("{}: header at byte 8 is a JSON {}, expected an object of tensor entries", label,

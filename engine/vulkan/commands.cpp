@@ -97,6 +97,10 @@ CommandList::~CommandList() {
 void CommandList::begin() {
   VK_CHECK(vkResetCommandBuffer(cb_, 0));
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  // A program may be queued again before its last run finished (the trainer
+  // keeps two iterations in flight); every list starts with a full barrier,
+  // so overlapping submissions still run in order.
+  bi.flags = VK_COMMAND_BUFFER_USAGE_SIMULTANEOUS_USE_BIT;
   VK_CHECK(vkBeginCommandBuffer(cb_, &bi));
 }
 

@@ -5,5 +5,8 @@
 namespace vkgan::cli {
 
 int cmd_devices(int argc, char** argv);
+int cmd_opcheck(int argc, char** argv);
+int cmd_train(int argc, char** argv);
+int cmd_sample(int argc, char** argv);
 
 }  // namespace vkgan::cli

@@ -18,7 +18,10 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"train", vkgan::cli::cmd_train, "train a GAN (the main job)"},
+    {"sample", vkgan::cli::cmd_sample, "draw images from a trained generator"},
     {"devices", vkgan::cli::cmd_devices, "list Vulkan devices and their limits"},
+    {"opcheck", vkgan::cli::cmd_opcheck, "run op conformance cases on a device"},
 };
 
 void usage(FILE* to) {

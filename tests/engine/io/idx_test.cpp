@@ -138,7 +138,7 @@ TEST_CASE("read_idx_images rejects a bad magic, naming the file and the magic ex
   fs::path floats = write_file(dir, "b", idx_bytes(0xd03, {1, 1, 1}, 4));
   CHECK(error_of([&] { read_idx_images(floats); }).find("0x0d is float32") != std::string::npos);
   fs::path labels = write_file(dir, "c", idx_bytes(0x801, {4}, 4));
-  CHECK(error_of([&] { read_idx_images(labels); }).find("1 dimensions, expected 3") !=
+  CHECK(error_of([&] { read_idx_images(labels); }).find("1 dimension, expected 3; this looks like a label file") !=
         std::string::npos);
   CHECK(error_of([&] { read_idx_labels(wrong); }).find("expected 0x00000801") !=
         std::string::npos);

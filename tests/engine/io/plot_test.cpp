@@ -92,7 +92,8 @@ TEST_CASE("plot_lines_png rejects a series whose x and y lengths differ, naming 
     plot_lines_png(file, "t", "x", "y", {{"d loss", {1, 2, 3}, {1, 2}}});
     FAIL("no error");
   } catch (const Error& e) {
-    CHECK(std::string(e.what()) == file.string() + ": series 'd loss' has 3 x values but 2 y values");
+    CHECK(std::string(e.what()) ==
+          file.string() + ": series 'd loss' has 3 x values but 2 y values");
   }
   CHECK(!fs::exists(file));
 }

@@ -77,8 +77,10 @@ TEST_CASE("write_image_grid_png lays 2 images of 3x3 in a padded grid that reads
   std::vector<uint8_t> expected(size_t(w * h), 0);
   for (int i = 0; i < 2; ++i)
     for (int y = 0; y < 3; ++y)
-      for (int x = 0; x < 3; ++x)
-        expected[size_t((2 + y) * w + 2 + 5 * i + x)] = pixel_byte(images[size_t(9 * i + 3 * y + x)]);
+      for (int x = 0; x < 3; ++x) {
+        float v = images[size_t(9 * i + 3 * y + x)];
+        expected[size_t((2 + y) * w + 2 + 5 * i + x)] = pixel_byte(v);
+      }
   CHECK(got == expected);
 }
 

@@ -1,0 +1,363 @@
+// The training loop and the run folder.
+#include "engine/trainer.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "engine/checkpoint.hpp"
+#include "engine/dataset.hpp"
+#include "engine/io/atomic_file.hpp"
+#include "engine/io/plot.hpp"
+#include "engine/io/png.hpp"
+#include "engine/vulkan/context.hpp"
+
+namespace vkgan {
+
+std::atomic<bool> g_stop_training{false};
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct LossRow {
+  int64_t step, epoch;
+  double loss_d, loss_g, d_real, d_fake, seconds;
+};
+
+nlohmann::json config_json(const TrainConfig& c, const Context& ctx) {
+  return {{"vkgan", VKGAN_VERSION},
+          {"model", c.model},
+          {"data", c.data.string()},
+          {"epochs", c.epochs},
+          {"max_steps", c.max_steps},
+          {"batch", c.batch},
+          {"d_steps", c.d_steps},
+          {"lr", c.lr},
+          {"beta1", c.beta1},
+          {"beta2", c.beta2},
+          {"seed", c.seed},
+          {"loss", c.loss},
+          {"limit", c.limit},
+          {"device", {{"name", ctx.info().name}, {"driver", ctx.info().driver},
+                      {"type", ctx.info().type}}}};
+}
+
+// The output folder must be new, empty, or (with --force or --resume) a
+// previous vkgan run.
+void prepare_out(const TrainConfig& c) {
+  if (c.resume) {
+    if (!fs::exists(c.out / "checkpoint.safetensors"))
+      fail("{}: no checkpoint.safetensors to resume from", c.out.string());
+    return;
+  }
+  if (fs::exists(c.out) && !fs::is_directory(c.out))
+    fail("{}: exists and is not a folder", c.out.string());
+  if (fs::exists(c.out) && !fs::is_empty(c.out)) {
+    bool is_run = fs::exists(c.out / "config.json");
+    if (!is_run && !c.force)
+      fail("{}: folder exists and is not a vkgan run; choose another --out or pass --force",
+           c.out.string());
+    if (is_run && !c.force)
+      fail("{}: holds a previous run; continue it with --resume, or pass --force to start over",
+           c.out.string());
+  }
+}
+
+void write_csv(const fs::path& file, const std::vector<LossRow>& rows) {
+  std::string s = "step,epoch,loss_d,loss_g,d_real,d_fake,seconds\n";
+  for (const LossRow& r : rows)
+    s += fmt::format("{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.3f}\n", r.step, r.epoch, r.loss_d,
+                     r.loss_g, r.d_real, r.d_fake, r.seconds);
+  write_file_atomic(file, s);
+}
+
+std::vector<LossRow> read_csv(const fs::path& file, int64_t up_to_step) {
+  std::vector<LossRow> rows;
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    LossRow r{};
+    if (std::sscanf(line.c_str(), "%ld,%ld,%lf,%lf,%lf,%lf,%lf", &r.step, &r.epoch, &r.loss_d,
+                    &r.loss_g, &r.d_real, &r.d_fake, &r.seconds) == 7 &&
+        r.step <= up_to_step)
+      rows.push_back(r);
+  }
+  return rows;
+}
+
+void plot_losses(const fs::path& file, const std::vector<LossRow>& rows) {
+  if (rows.empty()) return;
+  Series d{"discriminator", {}, {}}, g{"generator", {}, {}};
+  for (const LossRow& r : rows) {
+    d.x.push_back(double(r.step));
+    d.y.push_back(r.loss_d);
+    g.x.push_back(double(r.step));
+    g.y.push_back(r.loss_g);
+  }
+  plot_lines_png(file, "GAN losses", "iteration", "loss", {d, g});
+}
+
+std::string duration(double s) {
+  if (!(s >= 0) || s > 1e7) return "?";
+  int64_t t = int64_t(s + 0.5);
+  if (t >= 3600) return fmt::format("{}h{:02}m", t / 3600, (t / 60) % 60);
+  if (t >= 60) return fmt::format("{}m{:02}s", t / 60, t % 60);
+  return fmt::format("{}s", t);
+}
+
+class Run {
+ public:
+  explicit Run(const TrainConfig& c);
+  TrainResult go();
+
+ private:
+  void fill_batch(float* dst, int64_t step, int64_t sub);
+  void read_logs(int64_t from, int64_t to);
+  void write_samples(const std::string& label);
+  void checkpoint();
+  void report(int64_t step, bool final);
+
+  TrainConfig c_;
+  std::unique_ptr<Context> ctx_;
+  ImageSet data_;
+  const GanModel& model_;
+  std::unique_ptr<Gan> gan_;
+  int64_t per_epoch_ = 0, total_ = 0, start_ = 0, step_ = 0;
+  uint32_t counter_base_ = 0;
+  std::vector<LossRow> rows_;
+  std::vector<int64_t> order_;
+  int64_t order_epoch_ = -1;
+  Clock::time_point t0_;
+  double seconds_before_ = 0;
+  bool tty_ = false;
+};
+
+Run::Run(const TrainConfig& c) : c_(c), model_(find_model(c.model)) {
+  prepare_out(c_);
+  fs::path data = c_.data.empty() ? default_fashion_mnist() : c_.data;
+  data_ = load_idx_dataset(data, c_.limit);
+  if (data_.image != model_.image)
+    fail("{}: images are {}, model {} takes {}", data_.source, data_.image, model_.name,
+         model_.image);
+  if (data_.count < c_.batch * c_.d_steps)
+    fail("{}: {} images, fewer than one iteration needs (batch {} x {} D steps)", data_.source,
+         data_.count, c_.batch, c_.d_steps);
+
+  ContextOptions opts = options_from_env();
+  if (!c_.device.empty()) opts.device = c_.device;
+  ctx_ = std::make_unique<Context>(opts);
+  GanOptions go;
+  go.batch = c_.batch;
+  go.seed = c_.seed;
+  go.loss = parse_gan_loss(c_.loss);
+  go.adam_d = go.adam_g = {c_.lr, c_.beta1, c_.beta2, 1e-8};
+  gan_ = std::make_unique<Gan>(*ctx_, model_, go);
+
+  per_epoch_ = data_.count / (c_.batch * c_.d_steps);
+  total_ = per_epoch_ * c_.epochs;
+  if (c_.max_steps > 0) total_ = std::min(total_, c_.max_steps);
+  tty_ = isatty(STDOUT_FILENO) && !c_.quiet;
+}
+
+void Run::fill_batch(float* dst, int64_t step, int64_t sub) {
+  int64_t epoch = step / per_epoch_;
+  if (epoch != order_epoch_) {
+    order_ = epoch_order(data_.count, c_.seed, epoch);
+    order_epoch_ = epoch;
+  }
+  int64_t first = ((step % per_epoch_) * c_.d_steps + sub) * c_.batch;
+  int64_t n = data_.image.elements();
+  for (int64_t i = 0; i < c_.batch; ++i)
+    std::copy_n(data_.at(order_[size_t(first + i)]), n, dst + i * n);
+}
+
+// Row of the log ring for iteration `step`: its D steps log at the draw
+// counters base + step*(k+1) + j, its G step at base + step*(k+1) + k.
+void Run::read_logs(int64_t from, int64_t to) {
+  Workspace& ws = gan_->workspace();
+  double now = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
+  for (int64_t s = from; s < to; ++s) {
+    uint32_t row = counter_base_ + uint32_t(s * (c_.d_steps + 1));
+    std::vector<float> d = ws.logged(row + uint32_t(c_.d_steps - 1));
+    std::vector<float> g = ws.logged(row + uint32_t(c_.d_steps));
+    rows_.push_back({s + 1, s / per_epoch_ + 1, d[kSlotLossD], g[kSlotLossG], d[kSlotDReal],
+                     d[kSlotDFake], now});
+    if (!std::isfinite(d[kSlotLossD]) || !std::isfinite(g[kSlotLossG]))
+      fail("training diverged at step {}: loss_d {} loss_g {}; the last checkpoint is kept",
+           s + 1, d[kSlotLossD], g[kSlotLossG]);
+  }
+}
+
+void Run::write_samples(const std::string& label) {
+  fs::create_directories(c_.out / "samples");
+  std::vector<float> img = gan_->sample(64, c_.seed, 0);
+  const Shape& s = model_.image;
+  write_image_grid_png(c_.out / "samples" / (label + ".png"), img.data(), 64, int(s[1]),
+                       int(s[2]), 8);
+}
+
+void Run::checkpoint() {
+  CheckpointInfo info;
+  info.model = model_.name;
+  info.step = step_;
+  info.seed = c_.seed;
+  info.counters = gan_->workspace().read_counters();
+  info.metadata["vkgan.seconds"] = fmt::format(
+      "{:.3f}", seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count());
+  save_checkpoint(c_.out / "checkpoint.safetensors", gan_->workspace(), info);
+  write_csv(c_.out / "losses.csv", rows_);
+  plot_losses(c_.out / "losses.png", rows_);
+}
+
+void Run::report(int64_t step, bool final) {
+  if (c_.quiet || rows_.empty()) return;
+  const LossRow& r = rows_.back();
+  double elapsed = std::chrono::duration<double>(Clock::now() - t0_).count();
+  double per_iter = elapsed / double(std::max<int64_t>(step - start_, 1));
+  std::string line = fmt::format(
+      "epoch {}/{} step {}/{} | d {:.3f} g {:.3f} | D(x) {:.2f} D(G(z)) {:.2f} | {:.1f} ms | "
+      "{:.0f} img/s | eta {}",
+      r.epoch, c_.epochs, step, total_, r.loss_d, r.loss_g, r.d_real, r.d_fake, per_iter * 1e3,
+      double(c_.batch * c_.d_steps) / per_iter, duration(per_iter * double(total_ - step)));
+  if (tty_)
+    fmt::print("\r\033[K{}{}", line, final ? "\n" : "");
+  else
+    fmt::print("{}\n", line);
+  std::fflush(stdout);
+}
+
+TrainResult Run::go() {
+  fs::create_directories(c_.out);
+  Workspace& ws = gan_->workspace();
+  if (c_.resume) {
+    CheckpointInfo info = load_checkpoint(c_.out / "checkpoint.safetensors", ws, model_.name);
+    start_ = info.step;
+    seconds_before_ = std::stod(info.metadata.count("vkgan.seconds")
+                                    ? info.metadata.at("vkgan.seconds") : "0");
+    rows_ = read_csv(c_.out / "losses.csv", start_);
+  } else {
+    write_file_atomic(c_.out / "config.json", config_json(c_, *ctx_).dump(2) + "\n");
+  }
+  step_ = start_;
+  counter_base_ = ws.read_counters()[kDrawCounter] - uint32_t(start_ * (c_.d_steps + 1));
+
+  // Two staging slots, each with k batches and one upload list per D step.
+  Context& ctx = *ctx_;
+  Program& dp = *gan_->d_step().program;
+  Program& gp = *gan_->g_step().program;
+  size_t batch_bytes = size_t(c_.batch * data_.image.elements()) * sizeof(float);
+  Binding x = dp.binding(gan_->d_step().x);
+  struct Slot {
+    Buffer staging;
+    std::vector<std::unique_ptr<CommandList>> uploads;
+    std::unique_ptr<Fence> fence;
+    bool busy = false;
+  };
+  Slot slots[2];
+  for (Slot& s : slots) {
+    s.staging = ctx.allocator().allocate(batch_bytes * size_t(c_.d_steps), MemoryKind::kUpload);
+    for (int64_t j = 0; j < c_.d_steps; ++j) {
+      auto list = std::make_unique<CommandList>(ctx);
+      list->record_with([&](VkCommandBuffer cb) {
+        barrier_full(cb);
+        VkBufferCopy region{s.staging.offset() + size_t(j) * batch_bytes, x.offset, batch_bytes};
+        vkCmdCopyBuffer(cb, s.staging.handle(), x.buffer, 1, &region);
+      });
+      s.uploads.push_back(std::move(list));
+    }
+    s.fence = std::make_unique<Fence>(ctx);
+  }
+
+  t0_ = Clock::now();
+  int64_t logged_to = start_;
+  int64_t next_epoch_end = (start_ / per_epoch_ + 1) * per_epoch_;
+  auto drain = [&]() {
+    for (Slot& s : slots)
+      if (s.busy) s.fence->wait(), s.fence->reset(), s.busy = false;
+    read_logs(logged_to, step_);
+    logged_to = step_;
+  };
+  while (step_ < total_ && !g_stop_training) {
+    Slot& s = slots[step_ % 2];
+    if (s.busy) s.fence->wait(), s.fence->reset(), s.busy = false;
+    for (int64_t j = 0; j < c_.d_steps; ++j)
+      fill_batch(static_cast<float*>(s.staging.mapped()) + j * c_.batch * data_.image.elements(),
+                 step_, j);
+    for (int64_t j = 0; j < c_.d_steps; ++j) dp.submit(VK_NULL_HANDLE, s.uploads[size_t(j)].get());
+    gp.submit(s.fence->handle());
+    s.busy = true;
+    ++step_;
+    bool epoch_end = step_ == next_epoch_end;
+    if (step_ % c_.log_every == 0 || epoch_end || step_ == total_) {
+      drain();
+      report(step_, step_ == total_);
+    }
+    if (epoch_end) {
+      write_samples(fmt::format("epoch-{:03}", step_ / per_epoch_));
+      checkpoint();
+      next_epoch_end += per_epoch_;
+    }
+  }
+  drain();
+  TrainResult result;
+  result.interrupted = g_stop_training;
+  if (step_ % per_epoch_ != 0 || step_ == start_)
+    write_samples(fmt::format("step-{:06}", step_));
+  checkpoint();
+  if (tty_ && result.interrupted) fmt::print("\n");
+  result.steps = step_;
+  result.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
+  result.checkpoint = c_.out / "checkpoint.safetensors";
+  return result;
+}
+
+}  // namespace
+
+TrainResult train(const TrainConfig& config) {
+  if (config.batch < 2) fail("--batch must be at least 2, got {}", config.batch);
+  if (config.epochs < 1) fail("--epochs must be at least 1, got {}", config.epochs);
+  if (config.d_steps < 1) fail("--d-steps must be at least 1, got {}", config.d_steps);
+  if (config.log_every < 1 || config.log_every * (config.d_steps + 1) > Workspace::kLogCapacity)
+    fail("--log-every must be between 1 and {}", Workspace::kLogCapacity / (config.d_steps + 1));
+  Run run(config);
+  return run.go();
+}
+
+TrainConfig read_run_config(const fs::path& out) {
+  fs::path file = out / "config.json";
+  std::ifstream in(file);
+  if (!in) fail("{}: cannot open; is {} a vkgan run?", file.string(), out.string());
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const std::exception& e) {
+    fail("{}: not valid JSON ({})", file.string(), e.what());
+  }
+  TrainConfig c;
+  try {
+    c.model = j.at("model");
+    c.data = std::string(j.at("data"));
+    c.epochs = j.at("epochs");
+    c.max_steps = j.at("max_steps");
+    c.batch = j.at("batch");
+    c.d_steps = j.at("d_steps");
+    c.lr = j.at("lr");
+    c.beta1 = j.at("beta1");
+    c.beta2 = j.at("beta2");
+    c.seed = j.at("seed");
+    c.loss = j.at("loss");
+    c.limit = j.value("limit", int64_t(0));
+  } catch (const std::exception& e) {
+    fail("{}: missing or malformed setting ({})", file.string(), e.what());
+  }
+  c.out = out;
+  c.resume = true;
+  return c;
+}
+
+}  // namespace vkgan

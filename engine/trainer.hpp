@@ -1,0 +1,57 @@
+// The training job behind `vkgan train`: runs k D steps per G step with the
+// data, noise and optimiser state on the device, uploads each batch while
+// the previous iteration computes (double-buffered staging), and writes the
+// run folder:
+//   config.json            every setting, the device, the engine version
+//   losses.csv             step, epoch, loss_d, loss_g, D(x), D(G(z)), seconds
+//   losses.png             the loss curves
+//   samples/epoch-NNN.png  an 8x8 grid from a fixed noise batch, each epoch
+//   checkpoint.safetensors weights, Adam state, step and counters; written
+//                          atomically after every epoch, at the end and on
+//                          Ctrl-C
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+
+#include "engine/gan.hpp"
+
+namespace vkgan {
+
+struct TrainConfig {
+  std::string model = "dcgan28";
+  std::filesystem::path data;  // empty: Fashion-MNIST from Debian's package
+  std::filesystem::path out = "runs/dcgan28";
+  int64_t epochs = 5;
+  int64_t max_steps = 0;  // 0: no limit
+  int64_t batch = 64;
+  int64_t d_steps = 1;
+  double lr = 2e-4;
+  double beta1 = 0.5, beta2 = 0.999;
+  uint64_t seed = 1;
+  std::string loss = "bce";
+  std::string device;
+  int64_t log_every = 10;
+  int64_t limit = 0;  // use at most this many training images (0: all)
+  bool force = false;
+  bool resume = false;
+  bool quiet = false;
+};
+
+struct TrainResult {
+  int64_t steps = 0;        // iterations completed in total
+  bool interrupted = false;
+  double seconds = 0;
+  std::filesystem::path checkpoint;
+};
+
+// Set from a signal handler to stop at the next iteration boundary.
+extern std::atomic<bool> g_stop_training;
+
+TrainResult train(const TrainConfig& config);
+
+// Reads a run folder's config.json back (for --resume).
+TrainConfig read_run_config(const std::filesystem::path& out);
+
+}  // namespace vkgan

@@ -1,0 +1,33 @@
+// dcgan28: the strided-convolution GAN for 28x28 single-channel images, as
+// shared/benchmarks/MODELS.md gives it.
+#include "engine/model.hpp"
+
+namespace vkgan {
+namespace {
+
+Tensor generator(Net& g, Tensor z) {
+  Tensor h = g.dense("fc", z, 128 * 7 * 7);
+  h = g.relu(g.batch_norm("bn1", g.reshape(h, {-1, 128, 7, 7})));
+  h = g.conv_transpose2d("deconv1", h, 64, {.kernel = 4, .stride = 2, .padding = 1, .bias = false});
+  h = g.relu(g.batch_norm("bn2", h));
+  h = g.conv_transpose2d("deconv2", h, 1, {.kernel = 4, .stride = 2, .padding = 1});
+  return g.tanh(h);
+}
+
+Tensor discriminator(Net& d, Tensor x) {
+  Tensor h = d.leaky_relu(d.conv2d("conv1", x, 64, {.kernel = 4, .stride = 2, .padding = 1}));
+  h = d.conv2d("conv2", h, 128, {.kernel = 4, .stride = 2, .padding = 1, .bias = false});
+  h = d.leaky_relu(d.batch_norm("bn2", h));
+  return d.dense("fc", d.flatten(h), 1);
+}
+
+GanModel make() {
+  return {"dcgan28", "DCGAN with transposed convolutions, 28x28x1", 100, Shape{1, 28, 28},
+          generator, discriminator};
+}
+
+}  // namespace
+
+VKGAN_REGISTER_MODEL(make);
+
+}  // namespace vkgan

@@ -1,0 +1,39 @@
+// sums[0, c] = sum of grad_y and sums[1, c] = sum of grad_y * xhat over
+// channel c, xhat = (x - mean) * invstd. One work group per channel, fixed
+// order; they are grad_beta and grad_gamma, and feed batch_norm_backward_data.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+layout(local_size_x_id = 0) in;
+const uint kReduceLanes = 256;
+#include "index.glsl"
+#include "reduce.glsl"
+
+layout(set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(set = 0, binding = 1) readonly buffer Stats { float stats[]; };
+layout(set = 0, binding = 2) readonly buffer GradY { float grad_y[]; };
+layout(set = 0, binding = 3) writeonly buffer Sums { float sums[]; };
+
+layout(push_constant) uniform Params {
+  uint batch, channels, inner;  // x is [batch, channels, inner]
+  float eps;                    // unused here: already in stats
+} p;
+
+void main() {
+  uint c = linear_group();
+  if (c >= p.channels) return;
+  uint count = p.batch * p.inner, lane = gl_LocalInvocationID.x;
+  float mean = stats[c], invstd = stats[p.channels + c];
+
+  float s1 = 0.0, s2 = 0.0;
+  for (uint e = lane; e < count; e += kReduceLanes) {
+    uint n = e / p.inner, i = e % p.inner;
+    uint at = (n * p.channels + c) * p.inner + i;
+    s1 += grad_y[at];
+    s2 += grad_y[at] * (x[at] - mean) * invstd;
+  }
+  float sum1 = group_sum(s1), sum2 = group_sum(s2);
+  if (lane == 0) {
+    sums[c] = sum1;
+    sums[p.channels + c] = sum2;
+  }
+}

@@ -1,0 +1,21 @@
+// y = the first maximum of each pooling window of x (geometry in
+// common/pool.glsl). One invocation per output element.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+layout(local_size_x_id = 0) in;
+#include "index.glsl"
+
+layout(set = 0, binding = 0) readonly buffer X { float x[]; };
+layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
+
+#define VKGAN_POOL_ARGMAX
+#include "pool.glsl"
+
+void main() {
+  uint o = linear_invocation();
+  uint area = p.out_h * p.out_w;
+  if (o >= p.planes * area) return;
+  uint plane = o / area, oh = (o % area) / p.out_w, ow = o % p.out_w;
+  uint base = plane * p.in_h * p.in_w;
+  y[o] = x[base + window_argmax(base, pool_window(oh, ow))];
+}

@@ -1,0 +1,122 @@
+// `vkgan train` and `vkgan sample`.
+#include <fmt/format.h>
+
+#include <csignal>
+
+#include "engine/checkpoint.hpp"
+#include "engine/gan.hpp"
+#include "engine/io/png.hpp"
+#include "engine/trainer.hpp"
+#include "engine/vulkan/context.hpp"
+#include "tools/cli/args.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace vkgan::cli {
+namespace {
+
+void on_interrupt(int) { g_stop_training = true; }
+
+std::string models_list() {
+  std::string s;
+  for (const auto& n : model_names()) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+}  // namespace
+
+int cmd_train(int argc, char** argv) {
+  TrainConfig d;
+  Args args("train", "Train a GAN; writes samples, losses and checkpoints to --out.");
+  args.option("model", "NAME", "model to train: " + models_list(), d.model)
+      .option("data", "PATH", "IDX images file or folder (default: Debian's Fashion-MNIST)")
+      .option("out", "DIR", "run folder", "runs/<model>")
+      .option("epochs", "N", "passes over the data", std::to_string(d.epochs))
+      .option("max-steps", "N", "stop after N iterations (0: no limit)", "0")
+      .option("batch", "N", "images per batch", std::to_string(d.batch))
+      .option("d-steps", "K", "discriminator steps per generator step", "1")
+      .option("lr", "RATE", "Adam learning rate, both networks", "2e-4")
+      .option("beta1", "B", "Adam beta1", "0.5")
+      .option("beta2", "B", "Adam beta2", "0.999")
+      .option("loss", "KIND", "bce, lsgan or hinge", d.loss)
+      .option("seed", "S", "seed for weights, noise and data order", "1")
+      .option("device", "N|NAME", "Vulkan device index or name substring", "")
+      .option("log-every", "N", "iterations between loss read-backs", "10")
+      .option("limit", "N", "use only the first N training images (0: all)", "0")
+      .option("resume", "DIR", "continue the run in DIR from its checkpoint")
+      .flag("force", "reuse a non-empty --out folder, starting over")
+      .flag("quiet", "print only the final summary");
+  if (!args.parse(argc, argv)) return 0;
+
+  TrainConfig c;
+  if (args.has("resume")) {
+    c = read_run_config(args.str("resume"));
+    if (args.has("epochs")) c.epochs = args.integer("epochs", 1, 1 << 20);
+    if (args.has("max-steps")) c.max_steps = args.integer("max-steps", 0, int64_t(1) << 40);
+  } else {
+    c.model = args.str("model");
+    find_model(c.model);
+    c.data = args.str("data");
+    c.out = args.has("out") ? args.str("out") : "runs/" + c.model;
+    c.epochs = args.integer("epochs", 1, 1 << 20);
+    c.max_steps = args.integer("max-steps", 0, int64_t(1) << 40);
+    c.batch = args.integer("batch", 2, 1 << 16);
+    c.d_steps = args.integer("d-steps", 1, 64);
+    c.lr = args.real("lr");
+    c.beta1 = args.real("beta1");
+    c.beta2 = args.real("beta2");
+    c.loss = args.str("loss");
+    parse_gan_loss(c.loss);
+    c.seed = uint64_t(args.integer("seed", 0, int64_t(1) << 62));
+    c.limit = args.integer("limit", 0, int64_t(1) << 40);
+    c.force = args.on("force");
+  }
+  if (!(c.lr > 0)) fail("--lr must be positive, got {}", c.lr);
+  c.device = args.str("device");
+  c.log_every = args.integer("log-every", 1, 1 << 20);
+  c.quiet = args.on("quiet");
+
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  TrainResult r = train(c);
+  fmt::print("{} {} steps in {:.1f} s; run folder {}\n", r.interrupted ? "stopped after" : "trained",
+             r.steps, r.seconds, c.out.string());
+  fmt::print("  samples:    {}\n", (c.out / "samples").string());
+  fmt::print("  losses:     {} and losses.png\n", (c.out / "losses.csv").string());
+  fmt::print("  checkpoint: {}\n", r.checkpoint.string());
+  if (r.interrupted) {
+    fmt::print("resume with: vkgan train --resume {}\n", c.out.string());
+    return 130;
+  }
+  return 0;
+}
+
+int cmd_sample(int argc, char** argv) {
+  Args args("sample", "Draw images from a trained generator into a PNG grid.");
+  args.option("checkpoint", "FILE", "checkpoint.safetensors of a run")
+      .option("n", "N", "number of images", "64")
+      .option("seed", "S", "noise seed", "1")
+      .option("cols", "N", "grid columns", "8")
+      .option("out", "FILE", "PNG to write", "samples.png")
+      .option("device", "N|NAME", "Vulkan device index or name substring", "");
+  if (!args.parse(argc, argv)) return 0;
+  if (!args.has("checkpoint")) fail("vkgan sample: --checkpoint FILE is required");
+  std::filesystem::path file = args.str("checkpoint");
+  TrainConfig run = read_run_config(file.parent_path().empty() ? "." : file.parent_path());
+  int64_t n = args.integer("n", 2, 1 << 16);
+
+  ContextOptions opts = options_from_env();
+  if (args.has("device")) opts.device = args.str("device");
+  Context ctx(opts);
+  const GanModel& model = find_model(run.model);
+  GanOptions go;
+  go.batch = 2;
+  Gan gan(ctx, model, go);
+  load_checkpoint(file, gan.workspace(), model.name);
+  std::vector<float> img = gan.sample(n, uint64_t(args.integer("seed", 0, int64_t(1) << 62)), 0);
+  write_image_grid_png(args.str("out"), img.data(), int(n), int(model.image[1]),
+                       int(model.image[2]), int(args.integer("cols", 1, 1024)));
+  fmt::print("wrote {} images of {} to {}\n", n, model.name, args.str("out"));
+  return 0;
+}
+
+}  // namespace vkgan::cli
