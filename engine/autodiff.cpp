@@ -2,6 +2,7 @@
 #include "engine/autodiff.hpp"
 
 #include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/filtered_graph.hpp>
 #include <boost/graph/reverse_graph.hpp>
 #include <boost/pending/queue.hpp>
 
@@ -32,6 +33,14 @@ std::set<NodeId> reachable(const G& g, const std::vector<NodeId>& from) {
   boost::breadth_first_search(g, from.begin(), from.end(), queue, vis, color);
   return seen;
 }
+
+// Edges along which a gradient can flow: not into an op that blocks it.
+struct Differentiable {
+  const BoostGraph* g = nullptr;
+  bool operator()(const BoostGraph::edge_descriptor& e) const {
+    return !(*g)[boost::target(e, *g)].def->constant;
+  }
+};
 
 class Builder final : public GradBuilder {
  public:
@@ -81,7 +90,8 @@ NodeId sum_contributions(Graph& g, NodeId id, const std::vector<NodeId>& parts, 
 
 Gradients differentiate(Graph& g, NodeId loss, const std::vector<NodeId>& wanted, NodeId seed) {
   Gradients out;
-  std::set<NodeId> from_wanted = reachable(g.boost(), wanted);
+  auto flowing = boost::make_filtered_graph(g.boost(), Differentiable{&g.boost()});
+  std::set<NodeId> from_wanted = reachable(flowing, wanted);
   std::set<NodeId> to_loss = reachable(boost::make_reverse_graph(g.boost()), {loss});
   std::set<NodeId> needed;
   for (NodeId v : from_wanted)

@@ -50,8 +50,7 @@ void check_input(const InferContext& ic, size_t i, const char* what, const Shape
 
 NormParams params_of(const KernelContext& kc) {
   Layout l = layout_of(kc.inputs[0]);
-  float eps = float(kc.node.attrs.real("eps", 1e-5));
-  return {uint32_t(l.batch), uint32_t(l.channels), uint32_t(l.inner), eps};
+  return {uint32_t(l.batch), uint32_t(l.channels), uint32_t(l.inner), float(eps_of(kc.node))};
 }
 
 // A kernel with one work group per channel, or one invocation per element.
@@ -73,17 +72,17 @@ Cost norm_cost(const Node& n, const std::vector<Shape>& in, double flops, double
 void stats_cpu(const Node& n, std::span<const CpuTensor* const> in, CpuTensor& out) {
   const CpuTensor& x = *in[0];
   Layout l = layout_of(x.shape);
-  std::vector<double> sum(size_t(l.channels)), sq(size_t(l.channels));
-  for (size_t e = 0; e < x.data.size(); ++e) sum[l.channel(e)] += x.data[e];
+  std::vector<double> mean(size_t(l.channels)), sq(size_t(l.channels));
+  for (size_t e = 0; e < x.data.size(); ++e) mean[l.channel(e)] += x.data[e];
   double m = double(l.per_channel());
-  for (double& s : sum) s /= m;
+  for (double& s : mean) s /= m;
   for (size_t e = 0; e < x.data.size(); ++e) {
-    double d = x.data[e] - sum[l.channel(e)];
+    double d = x.data[e] - mean[l.channel(e)];
     sq[l.channel(e)] += d * d;
   }
-  for (size_t c = 0; c < sum.size(); ++c) {
-    out.data[c] = sum[c];
-    out.data[sum.size() + c] = 1.0 / std::sqrt(sq[c] / m + eps_of(n));
+  for (size_t c = 0; c < mean.size(); ++c) {
+    out.data[c] = mean[c];
+    out.data[mean.size() + c] = 1.0 / std::sqrt(sq[c] / m + eps_of(n));
   }
 }
 

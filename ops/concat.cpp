@@ -36,7 +36,8 @@ Shape concat_infer(const InferContext& ic) {
   if (x.rank() != y.rank()) ic.fail("{} differ in rank", both);
   size_t axis = axis_of(ic, x.rank(), both);
   for (size_t i = 0; i < x.rank(); ++i)
-    if (i != axis && x[i] != y[i]) ic.fail("{} differ in dimension {} (axis is {})", both, i, axis);
+    if (i != axis && x[i] != y[i])
+      ic.fail("{} differ in dimension {} (axis is {})", both, i, axis);
   if (x.elements() == 0 || y.elements() == 0) ic.fail("{}: an input is empty", both);
   Shape z = x;
   z[axis] = x[axis] + y[axis];
@@ -101,7 +102,8 @@ Shape slice_infer(const InferContext& ic) {
   size_t axis = axis_of(ic, x.rank(), fmt::format("x {}", x));
   int64_t start = ic.attrs.integer("start", 0), length = ic.attrs.integer("length", 0);
   if (start < 0 || length < 1 || start + length > x[axis])
-    ic.fail("start {} and length {} do not fit in x {} along axis {}", start, length, x, axis);
+    ic.fail("start {} and length {} do not fit in x {} along axis {}", start, length, x,
+            axis);
   Shape y = x;
   y[axis] = length;
   return y;

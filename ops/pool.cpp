@@ -222,9 +222,11 @@ OpDef forward_op(const char* name, bool is_max) {
   d.infer = [](const InferContext& ic) { return pool_infer(ic, ic.inputs[0]); };
   d.cpu = is_max ? max_cpu : avg_cpu;
   d.grad = [is_max](GradBuilder& g) {
+    if (!g.wants(0)) return std::vector<NodeId>{kNoNode};
     Attrs a = g.node().attrs;
-    if (is_max) return std::vector<NodeId>{
-        g.add("max_pool2d_backward", "grad_x", {g.input(0), g.output()}, a)};
+    if (is_max)
+      return std::vector<NodeId>{
+          g.add("max_pool2d_backward", "grad_x", {g.input(0), g.output()}, a)};
     a.set("input_shape", g.shape_of(g.input(0)).dims());
     return std::vector<NodeId>{g.add("avg_pool2d_backward", "grad_x", {g.output()}, a)};
   };

@@ -54,8 +54,8 @@ struct Geometry {
 
 Geometry geometry_of(const Node& n, const Shape& x) {
   auto s = pair_of(n.attrs, "scale", 1);
-  return {x[0] * x[1], x[2],        x[3], x[2] * s[0], x[3] * s[1],
-          s[0],        s[1],        n.attrs.boolean("align_corners", false)};
+  return {x[0] * x[1], x[2], x[3], x[2] * s[0], x[3] * s[1], s[0], s[1],
+          n.attrs.boolean("align_corners", false)};
 }
 
 // Output dst reads inputs i0 and i1 along one axis with weights 1-t and t.
@@ -165,6 +165,7 @@ OpDef forward_op(const Kind& k) {
   d.infer = upsample_infer;
   d.cpu = bilinear ? bilinear_cpu : nearest_cpu;
   d.grad = [k](GradBuilder& g) {
+    if (!g.wants(0)) return std::vector<NodeId>{kNoNode};
     return std::vector<NodeId>{g.add(std::string(k.name) + "_backward", "grad_x",
                                      {g.output()}, g.node().attrs)};
   };

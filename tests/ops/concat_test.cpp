@@ -30,7 +30,9 @@ std::string refusal(const OpCall& call) {
   return "(not refused)";
 }
 
-HostTensor ones(const Shape& s) { return {s, std::vector<float>(size_t(s.elements()), 1.0f)}; }
+HostTensor ones(const Shape& s) {
+  return {s, std::vector<float>(size_t(s.elements()), 1.0f)};
+}
 
 TEST_CASE_FIXTURE(test::GpuTest, "concat matches the reference and finite differences") {
   std::mt19937 rng(41);
