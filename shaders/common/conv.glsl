@@ -52,13 +52,13 @@ void stage(uint k0);                 // fills sa and sb for k0 .. k0 + kDepth - 
 void gemm(uint depth, inout float acc[4][kBlockN]) {
   uint lane = gl_LocalInvocationID.x;
   uint lm = lane / kLanesN, ln = lane % kLanesN;
-  if (lane < kDepth) describe_row(lane, lane);
+  for (uint kk = lane; kk < kDepth; kk += kLanes) describe_row(kk, kk);
   barrier();
   for (uint k0 = 0; k0 < depth; k0 += kDepth) {
     stage(k0);
     barrier();
     // The row facts were read by stage(); describe the next stage's now.
-    if (lane < kDepth) describe_row(lane, k0 + kDepth + lane);
+    for (uint kk = lane; kk < kDepth; kk += kLanes) describe_row(kk, k0 + kDepth + kk);
     for (uint kk = 0; kk < kDepth; ++kk) {
       float av[4], bv[kBlockN];
       for (uint i = 0; i < kBlockM; ++i) av[i] = sa[kk][i * kLanesM + lm];

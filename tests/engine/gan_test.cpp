@@ -13,7 +13,6 @@
 namespace vkgan {
 namespace {
 
-double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x))); }
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // One Adam step at step t (from 1) on one value, as the engine defines it.

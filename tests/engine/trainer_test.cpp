@@ -1,0 +1,123 @@
+// The training job end to end on real Fashion-MNIST images: run folder
+// contents, checkpoint round trips and rejection, and resumption that
+// reproduces an uninterrupted run exactly.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/checkpoint.hpp"
+#include "engine/dataset.hpp"
+#include "engine/io/safetensors.hpp"
+#include "engine/trainer.hpp"
+#include "tests/support.hpp"
+
+namespace vkgan {
+namespace {
+
+namespace fs = std::filesystem;
+
+TrainConfig small_run(const std::string& dir, int64_t steps) {
+  TrainConfig c;
+  c.model = "mlpgan28";
+  c.out = test::scratch_dir(dir);
+  c.limit = 256;
+  c.batch = 16;
+  c.epochs = 2;
+  c.max_steps = steps;
+  c.log_every = 3;
+  c.quiet = true;
+  c.force = true;
+  return c;
+}
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The CSV's loss columns (the time column differs between runs).
+std::vector<std::string> loss_rows(const fs::path& csv) {
+  std::vector<std::string> rows;
+  std::istringstream in(read_all(csv));
+  std::string line;
+  while (std::getline(in, line)) rows.push_back(line.substr(0, line.rfind(',')));
+  return rows;
+}
+
+TEST_CASE("a short training run writes samples, losses, plot, config and checkpoint") {
+  TrainConfig c = small_run("train-short", 20);
+  TrainResult r = train(c);
+  CHECK(r.steps == 20);
+  CHECK(fs::exists(c.out / "config.json"));
+  CHECK(fs::exists(c.out / "losses.png"));
+  CHECK(fs::exists(c.out / "samples" / "epoch-001.png"));  // 256/16 = 16 steps an epoch
+  CHECK(fs::exists(c.out / "samples" / "step-000020.png"));
+  auto rows = loss_rows(c.out / "losses.csv");
+  CHECK(rows.size() == 21);
+  CHECK(rows[0] == "step,epoch,loss_d,loss_g,d_real,d_fake");
+  std::map<std::string, std::string> meta;
+  auto tensors = load_safetensors(c.out / "checkpoint.safetensors", &meta);
+  CHECK(meta.at("vkgan.step") == "20");
+  CHECK(meta.at("vkgan.model") == "mlpgan28");
+  CHECK(tensors.size() == 3 * 8);  // 8 parameters, each with two Adam moments
+}
+
+TEST_CASE("a resumed run reproduces the uninterrupted run's losses and weights") {
+  TrainConfig whole = small_run("train-whole", 24);
+  train(whole);
+  TrainConfig part = small_run("train-part", 10);
+  train(part);
+  TrainConfig rest = read_run_config(part.out);
+  rest.max_steps = 24;
+  rest.quiet = true;
+  TrainResult r = train(rest);
+  CHECK(r.steps == 24);
+  CHECK(loss_rows(whole.out / "losses.csv") == loss_rows(part.out / "losses.csv"));
+  auto a = load_safetensors(whole.out / "checkpoint.safetensors");
+  auto b = load_safetensors(part.out / "checkpoint.safetensors");
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].name == b[i].name);
+    CHECK(a[i].data == b[i].data);
+  }
+}
+
+TEST_CASE("a truncated checkpoint is refused and the run folder is left as it was") {
+  TrainConfig c = small_run("train-truncated", 4);
+  train(c);
+  fs::path ck = c.out / "checkpoint.safetensors";
+  std::string good = read_all(ck);
+  std::ofstream(ck, std::ios::binary | std::ios::trunc) << good.substr(0, good.size() / 2);
+  std::string csv = read_all(c.out / "losses.csv");
+  TrainConfig again = read_run_config(c.out);
+  again.max_steps = 8;
+  again.quiet = true;
+  CHECK_THROWS_WITH(train(again), doctest::Contains("checkpoint.safetensors"));
+  CHECK(read_all(c.out / "losses.csv") == csv);
+}
+
+TEST_CASE("a run folder that is not a vkgan run is refused unless forced") {
+  std::string dir = test::scratch_dir("train-foreign");
+  std::ofstream(fs::path(dir) / "notes.txt") << "mine";
+  TrainConfig c = small_run("train-foreign-unused", 2);
+  c.out = dir;
+  c.force = false;
+  CHECK_THROWS_WITH(train(c), doctest::Contains("is not a vkgan run"));
+  CHECK(fs::exists(fs::path(dir) / "notes.txt"));
+  CHECK(!fs::exists(fs::path(dir) / "config.json"));
+}
+
+TEST_CASE("epoch orders are permutations that differ between epochs") {
+  auto a = epoch_order(1000, 7, 0), b = epoch_order(1000, 7, 1);
+  CHECK(a != b);
+  CHECK(a == epoch_order(1000, 7, 0));
+  std::sort(a.begin(), a.end());
+  for (int64_t i = 0; i < 1000; ++i) CHECK(a[size_t(i)] == i);
+}
+
+}  // namespace
+}  // namespace vkgan
