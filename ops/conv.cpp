@@ -9,6 +9,8 @@
 // conv_transpose2d shares (ops/conv.hpp).
 #include "ops/conv.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <numeric>
 
 namespace vkgan::ops {
@@ -30,13 +32,11 @@ struct ConvParams {
 };
 static_assert(sizeof(ConvParams) <= kMaxPushConstants);
 
-// Work-group shape of the implicit GEMM: lanes along the M and N sides of a
-// tile and outputs per lane along M (4 along N). Narrow M (a one-channel
-// image) gets one output per lane rather than a mostly empty block.
+// Work-group shape (shaders/common/conv.glsl): block_m rows shared by the
+// work group, block_n columns per invocation, `lanes` invocations.
 struct Tiles {
-  uint32_t lanes_m, lanes_n, block_m;
-  uint32_t tile_m() const { return lanes_m * block_m; }
-  uint32_t tile_n() const { return lanes_n * 4; }
+  uint32_t lanes, block_m, block_n;
+  uint32_t tile_n() const { return lanes * block_n; }
 };
 
 uint32_t pow2_at_least(int64_t v) {
@@ -45,12 +45,16 @@ uint32_t pow2_at_least(int64_t v) {
   return p;
 }
 
-// The shader's shared arrays hold at most 64 x 256 tiles.
 Tiles choose_tiles(int64_t m, int64_t n) {
+  int64_t max_m = 8, max_n = 2, max_lanes = 64;
+  if (const char* e = std::getenv("VKGAN_CONV_BLOCK"))
+    std::sscanf(e, "%ld,%ld,%ld", &max_m, &max_n, &max_lanes);
   Tiles t;
-  t.block_m = m <= 8 ? 1 : 4;
-  t.lanes_m = std::min<uint32_t>(16, pow2_at_least((m + t.block_m - 1) / t.block_m));
-  t.lanes_n = std::min({64u, 256 / t.lanes_m, pow2_at_least((n + 3) / 4)});
+  // As many rows per block as keeps the tiles even: 70 rows are 9 of 8, not 8 and 6.
+  int64_t tiles_m = (m + max_m - 1) / max_m;
+  t.block_m = uint32_t((m + tiles_m - 1) / tiles_m);
+  t.block_n = uint32_t(std::min<int64_t>(max_n, n));
+  t.lanes = std::min<uint32_t>(uint32_t(max_lanes), pow2_at_least((n + t.block_n - 1) / t.block_n));
   return t;
 }
 
@@ -81,11 +85,11 @@ ConvParams conv_params(const ConvGeom& g) {
 }
 
 void finish(const KernelContext& kc, Dispatch& d, const char* shader, uint32_t bindings,
-            Tiles t, uint32_t flag, ConvParams p, uint64_t blocks, int64_t m, int64_t n) {
-  p.tiles_m = u32((m + t.tile_m() - 1) / t.tile_m());
+            uint32_t flag, ConvParams p, uint64_t blocks, int64_t m, int64_t n) {
+  Tiles t = choose_tiles(m, n);
+  p.tiles_m = u32((m + t.block_m - 1) / t.block_m);
   p.tiles_n = u32((n + t.tile_n() - 1) / t.tile_n());
-  use_kernel(kc, d, shader, bindings, {t.lanes_m, t.lanes_n, t.block_m, flag},
-             t.lanes_m * t.lanes_n);
+  use_kernel(kc, d, shader, bindings, {t.block_m, t.block_n, flag}, t.lanes);
   d.set_push(p);
   d.groups = blocks * p.tiles_m * p.tiles_n;
 }
@@ -106,16 +110,15 @@ void record_gather(const KernelContext& kc, Dispatch& d, const ConvGeom& g, bool
   }
   int64_t n = g.batch * pixels;
   const char* shader = transposed ? "conv_transpose2d_forward" : "conv2d_forward";
-  finish(kc, d, shader, 4, choose_tiles(m, n), bias ? 1 : 0, p, uint64_t(g.groups * phases), m,
-         n);
+  finish(kc, d, shader, 4, bias ? 1 : 0, p, uint64_t(g.groups * phases), m, n);
 }
 
 // grad_w[m, (c, i, j)] = sum over (n, h', w') of Y[n, m, ...] X[n, c, taps].
 void record_weight_grad(const KernelContext& kc, Dispatch& d, const ConvGeom& g,
                         bool transposed) {
   int64_t m = g.cy / g.groups, n = g.cx / g.groups * g.kh * g.kw;
-  finish(kc, d, "conv2d_backward_weight", 3, choose_tiles(m, n), transposed ? 1 : 0,
-         conv_params(g), uint64_t(g.groups), m, n);
+  finish(kc, d, "conv2d_backward_weight", 3, transposed ? 1 : 0, conv_params(g),
+         uint64_t(g.groups), m, n);
 }
 
 namespace {

@@ -81,10 +81,11 @@ OpDef channel_sum_op() {
   };
   d.kernel = [](const KernelContext& kc, Dispatch& dp) {
     const Shape& s = kc.inputs[0];
-    use_kernel(kc, dp, "channel_sum_forward", 2);
-    uint32_t c = uint32_t(s[1]);
-    dp.set_push(ChannelParams{uint32_t(s[0]), c, uint32_t(s.elements() / (s[0] * s[1]))});
-    dp.groups = c;
+    uint32_t c = uint32_t(s[1]), inner = uint32_t(s.elements() / (s[0] * s[1]));
+    bool per_lane = uint64_t(s[0]) * inner <= 512;
+    use_kernel(kc, dp, "channel_sum_forward", 2, {per_lane ? 1u : 0u});
+    dp.set_push(ChannelParams{uint32_t(s[0]), c, inner});
+    dp.groups = per_lane ? groups_for(c, kLocal) : c;
   };
   d.cost = [](const Node& n, const std::vector<Shape>& in) {
     Cost c = elementwise_cost(n, in, 0);

@@ -7,7 +7,14 @@
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0) in;
 layout(constant_id = 3) const uint kHasBias = 0;
+// kPath 0: tiles. 1: one work group per output element, lanes splitting k,
+// for few outputs and a long k (a dense layer to one logit), where tiles
+// would leave all but one core idle. 2: one invocation per output element,
+// for thin products (a side under 16, or a short k) that tiles would pad.
+layout(constant_id = 4) const uint kPath = 0;
+const uint kReduceLanes = 256;
 #include "index.glsl"
+#include "reduce.glsl"
 
 const uint kLanes = 16;   // invocations per tile side
 const uint kBlock = 4;    // outputs per invocation per side
@@ -29,7 +36,35 @@ layout(push_constant) uniform Params {
 shared float sa[kDepth][kTile];
 shared float sb[kDepth][kTile];
 
+void dot_main() {
+  uint e = linear_group();
+  if (e >= p.m * p.n) return;
+  uint gm = e / p.n, gn = e % p.n;
+  float s = 0.0;
+  for (uint k = gl_LocalInvocationID.x; k < p.k; k += kReduceLanes)
+    s += a[gm * p.a_m + k * p.a_k] * b[k * p.b_k + gn * p.b_n];
+  float total = group_sum(s);
+  if (gl_LocalInvocationID.x == 0) c[e] = total + (kHasBias != 0 ? bias[gn] : 0.0);
+}
+
+void lane_main() {
+  uint e = linear_invocation();
+  if (e >= p.m * p.n) return;
+  uint gm = e / p.n, gn = e % p.n;
+  float s = 0.0;
+  for (uint k = 0; k < p.k; ++k) s += a[gm * p.a_m + k * p.a_k] * b[k * p.b_k + gn * p.b_n];
+  c[e] = s + (kHasBias != 0 ? bias[gn] : 0.0);
+}
+
 void main() {
+  if (kPath == 1) {
+    dot_main();
+    return;
+  }
+  if (kPath == 2) {
+    lane_main();
+    return;
+  }
   uint tile = linear_group();
   uint tile_m = tile / p.tiles_n, tile_n = tile % p.tiles_n;
   uint lane = gl_LocalInvocationID.x;

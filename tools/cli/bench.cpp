@@ -1,0 +1,156 @@
+// `vkgan bench`: times training iterations as shared/benchmarks/MODELS.md
+// says (warm-up, then the median of timed blocks, data already in memory)
+// and prints one JSON line; --profile adds a per-node table of device time.
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "engine/gan.hpp"
+#include "engine/vulkan/context.hpp"
+#include "tools/cli/args.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace vkgan::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+struct NodeCost {
+  double flops = 0, bytes = 0;
+};
+
+NodeCost node_cost(const Graph& g, NodeId id) {
+  const Node& n = g.node(id);
+  if (!n.def->cost) return {};
+  std::vector<Shape> in;
+  for (NodeId i : n.inputs) in.push_back(i == kNoNode ? Shape{} : g.shape(i));
+  Cost c = n.def->cost(n, in);
+  return {c.flops, c.bytes};
+}
+
+double program_flops(const Program& p) {
+  double f = 0;
+  for (NodeId id : p.schedule()) f += node_cost(p.graph(), id).flops;
+  return f;
+}
+
+// One iteration: the D step then the G step, queued back to back.
+void iterate(Context& ctx, Gan& gan, Fence& fence) {
+  gan.d_step().program->submit(VK_NULL_HANDLE);
+  gan.g_step().program->submit(fence.handle());
+  fence.wait();
+  fence.reset();
+  (void)ctx;
+}
+
+struct Row {
+  std::string step, name, op;
+  double ms, share, gflops, gbs;
+};
+
+void print_profile(Context& ctx, Gan& gan, int runs) {
+  std::vector<Row> rows;
+  double total = 0;
+  for (GanStep* s : {&gan.d_step(), &gan.g_step()}) {
+    Program& p = *s->program;
+    std::vector<std::vector<double>> times(p.schedule().size());
+    for (int r = 0; r < runs; ++r) {
+      p.run();
+      std::vector<double> t = p.node_times_ns();
+      for (size_t i = 0; i < t.size() && i < times.size(); ++i) times[i].push_back(t[i]);
+    }
+    for (size_t i = 0; i < p.schedule().size(); ++i) {
+      NodeId id = p.schedule()[i];
+      const Node& n = p.graph().node(id);
+      double ms = median(times[i]) * 1e-6;
+      NodeCost c = node_cost(p.graph(), id);
+      total += ms;
+      rows.push_back({s == &gan.d_step() ? "D" : "G", n.name, n.op, ms, 0,
+                      ms > 0 ? c.flops / ms * 1e-6 : 0, ms > 0 ? c.bytes / ms * 1e-6 : 0});
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.ms > b.ms; });
+  fmt::print("{:<4}{:<40}{:<30}{:>10}{:>8}{:>10}{:>9}\n", "step", "node", "op", "ms", "share",
+             "GFLOP/s", "GB/s");
+  for (Row& r : rows)
+    fmt::print("{:<4}{:<40}{:<30}{:>10.3f}{:>7.1f}%{:>10.2f}{:>9.2f}\n", r.step, r.name, r.op,
+               r.ms, 100 * r.ms / total, r.gflops, r.gbs);
+  fmt::print("total device time {:.2f} ms per iteration on {}\n", total, ctx.info().name);
+}
+
+}  // namespace
+
+int cmd_bench(int argc, char** argv) {
+  Args args("bench", "Time GAN training iterations; prints one JSON line.");
+  args.option("model", "NAME", "model", "dcgan28")
+      .option("batch", "N", "images per batch", "64")
+      .option("iters", "N", "iterations per timed block", "20")
+      .option("blocks", "N", "timed blocks (the median is reported)", "5")
+      .option("warmup", "N", "untimed iterations first", "10")
+      .option("device", "N|NAME", "Vulkan device index or name substring", "")
+      .flag("profile", "also print per-node device times");
+  if (!args.parse(argc, argv)) return 0;
+  const GanModel& model = find_model(args.str("model"));
+  ContextOptions opts = options_from_env();
+  if (args.has("device")) opts.device = args.str("device");
+  auto t_start = Clock::now();
+  Context ctx(opts);
+  GanOptions go;
+  go.batch = args.integer("batch", 2, 1 << 16);
+  go.profile = args.on("profile");
+  Gan gan(ctx, model, go);
+  double startup_s = std::chrono::duration<double>(Clock::now() - t_start).count();
+
+  // Real-looking data already on the device: one uniform batch, uploaded once.
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  Program& dp = *gan.d_step().program;
+  std::vector<float> x(size_t(dp.graph().shape(gan.d_step().x).elements()));
+  for (float& v : x) v = u(rng);
+  dp.write(gan.d_step().x, x);
+
+  Fence fence(ctx);
+  int64_t warmup = args.integer("warmup", 0, 1 << 20), iters = args.integer("iters", 1, 1 << 20);
+  for (int64_t i = 0; i < warmup; ++i) iterate(ctx, gan, fence);
+  std::vector<double> block_s;
+  for (int64_t b = 0, blocks = args.integer("blocks", 1, 1000); b < blocks; ++b) {
+    auto t0 = Clock::now();
+    for (int64_t i = 0; i < iters; ++i) iterate(ctx, gan, fence);
+    block_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / double(iters));
+  }
+  double s = median(block_s);
+  double flops = program_flops(*gan.d_step().program) + program_flops(*gan.g_step().program);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  const ProgramStats &ds = gan.d_step().program->stats(), &gs = gan.g_step().program->stats();
+  nlohmann::json j = {
+      {"engine", "vkgan"},
+      {"model", model.name},
+      {"batch", go.batch},
+      {"iters_per_s", 1.0 / s},
+      {"ms_per_iter", s * 1e3},
+      {"images_per_s", double(go.batch) / s},
+      {"peak_rss_mb", double(ru.ru_maxrss) / 1024.0},
+      {"device", ctx.info().name},
+      {"planned_device_mb", double(ds.planned_bytes + gs.planned_bytes) / (1 << 20)},
+      {"naive_device_mb", double(ds.naive_bytes + gs.naive_bytes) / (1 << 20)},
+      {"gflop_per_iter", flops * 1e-9},
+      {"gflops", flops * 1e-9 / s},
+      {"dispatches_per_iter", ds.dispatches + gs.dispatches},
+      {"startup_s", startup_s}};
+  fmt::print("{}\n", j.dump());
+  if (go.profile) print_profile(ctx, gan, 5);
+  return 0;
+}
+
+}  // namespace vkgan::cli
