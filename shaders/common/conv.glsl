@@ -16,7 +16,7 @@
 
 layout(constant_id = 3) const uint kBlockM = 8;
 layout(constant_id = 4) const uint kBlockN = 2;
-const uint kMaxBlock = 32;  // the host keeps both blocks within this
+const uint kMaxBlock = 64;  // the host keeps both blocks within this
 
 // Added to the row of a column that does not exist, it puts every tap
 // outside the image, so the bounds check that handles padding handles tails.
