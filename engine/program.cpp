@@ -175,6 +175,14 @@ void Program::record() {
       pending_writes.clear();
     }
     for (const BoundTensor& t : bound) {
+      // TODO(an op kernel that takes split bindings): a tensor above the
+      // device's maxStorageBufferRange (128 MiB on lavapipe) cannot be bound
+      // whole, and no kernel yet walks several windows of one tensor.
+      if (t.binding.size > ctx.limits().max_storage_buffer_range)
+        fail("{} '{}': a tensor of {:.1f} MiB exceeds the device's storage buffer range of "
+             "{:.1f} MiB; hint: use a smaller batch",
+             n.op, n.name, double(t.binding.size) / (1 << 20),
+             double(ctx.limits().max_storage_buffer_range) / (1 << 20));
       d.bindings.push_back(t.binding);
       (t.written ? pending_writes : pending_reads).push_back(range_of(t.binding));
     }

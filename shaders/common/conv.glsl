@@ -7,16 +7,16 @@
 // Every kernel is a per-group product C[m, t] = sum_k A[m, k] B[k, t]. A
 // work group takes kBlockM rows m, the same for all its invocations, and
 // kLanes * kBlockN columns t, kBlockN per invocation (t = j * kLanes + lane).
-// The loop over k is the same in every invocation, so A's addresses are
-// uniform (one load serves the whole work group on a CPU) and only B's are
-// per invocation; no shared memory and no barriers are needed, and each sum
-// runs over k in order, so results are deterministic.
+// The loop over k is the same in every invocation, so A's addresses are the
+// same too (a GPU broadcasts them) and only B's differ; there is no shared
+// memory and no barrier (but for the weight gradient's split-sum variant),
+// and each sum runs over k in order, so results are deterministic.
 #ifndef VKGAN_CONV_GLSL
 #define VKGAN_CONV_GLSL
 
 layout(constant_id = 3) const uint kBlockM = 8;
 layout(constant_id = 4) const uint kBlockN = 2;
-const uint kMaxBlock = 64;  // the host keeps both blocks within this
+const uint kMaxBlock = 32;  // the host keeps both blocks within this
 
 // Added to the row of a column that does not exist, it puts every tap
 // outside the image, so the bounds check that handles padding handles tails.
@@ -36,7 +36,7 @@ layout(push_constant) uniform Params {
   uint src_step_h, src_step_w;  // d / gcd(s, d): their source rows apart
 } p;
 
-// The columns of invocation `lane` in tile `tile_n`.
+// Column j of this invocation in tile `tile_n`.
 uint column(uint tile_n, uint j) {
   return (tile_n * kBlockN + j) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
 }

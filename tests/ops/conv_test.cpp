@@ -89,8 +89,8 @@ TEST_CASE_FIXTURE(test::GpuTest,
 }
 
 TEST_CASE_FIXTURE(test::GpuTest, "conv2d matches the reference on shapes that span many tiles") {
-  // 70 output channels: two tiles of 64 and a tail; 20 * 3 * 3 = 180 terms per
-  // sum, not a multiple of the 16 staged at once; 646 pixels over 256-wide tiles.
+  // Tails in every direction: 70 output channels, 646 pixels, 180 weight
+  // columns; a grouped stride-2 layer; a 1x1 kernel down to one channel.
   OpCheckOptions o;
   o.fd_samples = 4;
   CHECK(check_op("conv2d", conv_attrs(1, 1), {{"x", Shape{2, 20, 17, 19}},
@@ -125,7 +125,7 @@ TEST_CASE_FIXTURE(test::GpuTest,
   a = {{"dilation", Ints{3, 3}}, {"output_padding", Ints{2, 2}}};
   CHECK(check_op("conv_transpose2d", a, {{"x", Shape{2, 2, 4, 4}}, {"w", Shape{2, 3, 2, 2}},
                  {"b", Shape{3}}}, 3404, o));
-  // 130 output channels: three M tiles.
+  // 130 output channels, and weight gradients of 2080 columns.
   CHECK(check_op("conv_transpose2d", conv_attrs(2, 1), {{"x", Shape{1, 5, 3, 3}},
                  {"w", Shape{5, 130, 4, 4}}}, 3405, o));
 }
@@ -213,7 +213,7 @@ TEST_CASE_FIXTURE(test::GpuTest, "convolutions give the same bits on every run")
   for (bool transposed : {false, true}) {
     std::string op = transposed ? "conv_transpose2d" : "conv2d";
     Shape xs = transposed ? Shape{3, 32, 7, 7} : Shape{3, 16, 14, 14};
-    Shape ws = transposed ? Shape{32, 16, 4, 4} : Shape{32, 16, 4, 4};
+    Shape ws{32, 16, 4, 4};  // 32 of the 16-channel filters, or 32 in to 16 out
     Shape bs{transposed ? 16 : 32};
     OpCall call{op, a, {{"x", test::random_tensor(xs, rng)}, {"w", test::random_tensor(ws, rng)},
                         {"b", test::random_tensor(bs, rng)}}, std::nullopt, {"x", "w", "b"}};
@@ -228,7 +228,9 @@ TEST_CASE_FIXTURE(test::GpuTest, "convolutions give the same bits on every run")
 
 std::string refusal(const std::string& op, const Attrs& a, const Shape& x, const Shape& w,
                     const Shape* b = nullptr) {
-  auto zeros = [](const Shape& s) { return HostTensor{s, std::vector<float>(size_t(s.elements()))}; };
+  auto zeros = [](const Shape& s) {
+    return HostTensor{s, std::vector<float>(size_t(s.elements()))};
+  };
   OpCall call{op, a, {{"x", zeros(x)}, {"w", zeros(w)}}, std::nullopt, {}};
   if (b) call.inputs.push_back({"b", zeros(*b)});
   try {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "engine/cost.hpp"
 #include "engine/gan.hpp"
 #include "engine/vulkan/context.hpp"
 #include "tools/cli/args.hpp"
@@ -18,31 +19,6 @@ namespace vkgan::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-struct NodeCost {
-  double flops = 0, bytes = 0;
-};
-
-NodeCost node_cost(const Graph& g, NodeId id) {
-  const Node& n = g.node(id);
-  if (!n.def->cost) return {};
-  std::vector<Shape> in;
-  for (NodeId i : n.inputs) in.push_back(i == kNoNode ? Shape{} : g.shape(i));
-  Cost c = n.def->cost(n, in);
-  return {c.flops, c.bytes};
-}
-
-double program_flops(const Program& p) {
-  double f = 0;
-  for (NodeId id : p.schedule()) f += node_cost(p.graph(), id).flops;
-  return f;
-}
 
 // One iteration: the D step then the G step, queued back to back.
 void iterate(Context& ctx, Gan& gan, Fence& fence) {
@@ -63,17 +39,11 @@ void print_profile(Context& ctx, Gan& gan, int runs) {
   double total = 0;
   for (GanStep* s : {&gan.d_step(), &gan.g_step()}) {
     Program& p = *s->program;
-    std::vector<std::vector<double>> times(p.schedule().size());
-    for (int r = 0; r < runs; ++r) {
-      p.run();
-      std::vector<double> t = p.node_times_ns();
-      for (size_t i = 0; i < t.size() && i < times.size(); ++i) times[i].push_back(t[i]);
-    }
-    for (size_t i = 0; i < p.schedule().size(); ++i) {
-      NodeId id = p.schedule()[i];
+    std::map<NodeId, double> times = median_node_times(p, runs);
+    for (NodeId id : p.schedule()) {
       const Node& n = p.graph().node(id);
-      double ms = median(times[i]) * 1e-6;
-      NodeCost c = node_cost(p.graph(), id);
+      double ms = times.count(id) ? times[id] * 1e-6 : 0;
+      Cost c = node_cost(p.graph(), id);
       total += ms;
       rows.push_back({s == &gan.d_step() ? "D" : "G", n.name, n.op, ms, 0,
                       ms > 0 ? c.flops / ms * 1e-6 : 0, ms > 0 ? c.bytes / ms * 1e-6 : 0});

@@ -1,0 +1,153 @@
+// `vkgan dump`: one training program's graph as DOT, SVG, an HTML page or a
+// table, each node with its op, shape, parameters, FLOPs and bytes; with
+// --profile, its median device time too, drawn on a white to red heat scale.
+#include "engine/dump.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include "engine/cost.hpp"
+#include "engine/gan.hpp"
+#include "engine/vulkan/context.hpp"
+#include "tools/cli/args.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace vkgan::cli {
+namespace {
+
+bool known_format(const std::string& f) {
+  return f == "dot" || f == "svg" || f == "html" || f == "txt";
+}
+
+// --format, else the extension of --out, else DOT.
+std::string format_of(const Args& args) {
+  std::string f = args.str("format");
+  if (f.empty()) {
+    std::string ext = std::filesystem::path(args.str("out")).extension().string();
+    f = ext.size() > 1 && known_format(ext.substr(1)) ? ext.substr(1) : "dot";
+  }
+  if (!known_format(f)) fail("--format '{}' is not one of dot, svg, html, txt", f);
+  return f;
+}
+
+// The DOT written beside a rendered file: g.svg -> g.dot.
+std::string dot_beside(const std::string& out) {
+  std::string p = std::filesystem::path(out).replace_extension(".dot").string();
+  return p == out ? out + ".dot" : p;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  f.flush();
+  if (!f) fail("cannot write {}: {}", path, std::strerror(errno));
+}
+
+// Times every dispatched node over `runs` runs after two warm-up runs; a D
+// step first gets a batch of uniform noise as its real images.
+std::map<NodeId, double> profile(Context& ctx, Program& p, NodeId x, int runs) {
+  if (x != kNoNode) {
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    std::vector<float> data(size_t(p.graph().shape(x).elements()));
+    for (float& v : data) v = u(rng);
+    p.write(x, data);
+  }
+  p.run();
+  p.run();
+  std::map<NodeId, double> times = median_node_times(p, runs);
+  if (times.empty())
+    fail("--profile: device '{}' recorded no timestamps (is VKGAN_DISABLE=timestamps set?)",
+         ctx.info().name);
+  return times;
+}
+
+void write_output(const std::string& format, const std::string& out, const Graph& g,
+                  const DumpInfo& info) {
+  if (format == "txt") {
+    std::ostringstream s;
+    write_table(s, g, info);
+    if (out.empty() || out == "-")
+      std::cout << s.str();
+    else
+      write_file(out, s.str());
+    return;
+  }
+  std::ostringstream dot;
+  write_dot(dot, g, info);
+  if (format == "dot") return write_file(out, dot.str());
+
+  // The DOT goes beside the requested file first, so it survives a missing dot.
+  std::string dot_path = dot_beside(out);
+  write_file(dot_path, dot.str());
+  std::string svg = run_graphviz(dot_path, "svg");
+  if (format == "svg") return write_file(out, svg);
+  std::ostringstream html;
+  write_html(html, g, info, svg);
+  write_file(out, html.str());
+}
+
+}  // namespace
+
+int cmd_dump(int argc, char** argv) {
+  Args args("dump",
+            "Draw one training program's graph with every node's costs (DOT, SVG, HTML or a "
+            "table).");
+  args.option("model", "NAME", "model", "dcgan28")
+      .option("program", "NAME", "d-step, g-step or generator", "g-step")
+      .option("format", "FMT", "dot, svg, html or txt (default: --out's extension, else dot)")
+      .option("out", "FILE", "file to write (txt: default the terminal)")
+      .option("batch", "N", "images per batch", "64")
+      .option("loss", "NAME", "bce, lsgan or hinge", "bce")
+      .option("runs", "N", "profiled runs (each node shows its median)", "10")
+      .option("device", "N|NAME", "Vulkan device index or name substring", "")
+      .flag("profile", "run the program on the device and show each node's time");
+  if (!args.parse(argc, argv)) return 0;
+  std::string format = format_of(args), out = args.str("out"), which = args.str("program");
+  if (which != "d-step" && which != "g-step" && which != "generator")
+    fail("--program '{}' is not one of d-step, g-step, generator", which);
+  if (format != "txt" && out.empty()) fail("--out FILE is needed for --format {}", format);
+
+  const GanModel& model = find_model(args.str("model"));
+  ContextOptions opts = options_from_env();
+  if (args.has("device")) opts.device = args.str("device");
+  Context ctx(opts);
+  GanOptions go;
+  go.batch = args.integer("batch", 2, 1 << 16);
+  go.loss = parse_gan_loss(args.str("loss"));
+  go.profile = args.on("profile");
+  Gan gan(ctx, model, go);
+  GanStep sampler;
+  GanStep* step = which == "d-step" ? &gan.d_step() : &gan.g_step();
+  if (which == "generator") {
+    build_sampler(sampler, model, go.batch, go.seed, 0);
+    sampler.program = std::make_unique<Program>(gan.workspace(), sampler.graph,
+                                                ProgramOptions{{sampler.images}, {}, go.profile});
+    step = &sampler;
+  }
+
+  Program& p = *step->program;
+  DumpInfo info;
+  info.title = fmt::format("{} {}, batch {}", model.name, which, go.batch);
+  info.stats = &p.stats();
+  if (go.profile) {
+    info.time_ns = profile(ctx, p, step->x, int(args.integer("runs", 1, 10000)));
+    info.title += fmt::format(", on {}", ctx.info().name);
+  }
+  write_output(format, out, step->graph, info);
+  if (format == "txt" && (out.empty() || out == "-")) return 0;
+  DumpTotals t = dump_totals(step->graph, info);
+  std::string beside = format == "svg" || format == "html" ? " and " + dot_beside(out) : "";
+  fmt::print("wrote {}{}: {} nodes, {:.3f} GFLOP per run{}\n", out, beside, step->graph.size(),
+             t.flops * 1e-9, t.timed ? fmt::format(", {:.3f} ms", t.time_ns * 1e-6) : "");
+  return 0;
+}
+
+}  // namespace vkgan::cli
