@@ -91,7 +91,7 @@ struct RoleStyle {
   const char* cluster_fill;
 };
 
-// Forward nodes are rounded boxes, backward ones boxes with cut corners,
+// Forward nodes are rounded boxes, backward ones boxes with marked corners,
 // optimiser nodes octagons; each role has its own colour family.
 RoleStyle role_style(Role r) {
   switch (r) {
@@ -159,7 +159,7 @@ std::vector<std::string> label_lines(const Graph& g, const NodeRow& r, double st
 
 std::string dot_label(const std::vector<std::string>& lines) {
   std::string s;
-  for (const std::string& l : lines) s += (s.empty() ? "" : "\\n") + dot_escape(l);
+  for (size_t i = 0; i < lines.size(); ++i) s += (i ? "\\n" : "") + dot_escape(lines[i]);
   return s;
 }
 
@@ -389,9 +389,9 @@ pid_t spawn_dot(const std::string& dot_path, const std::string& format, const in
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fd[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, pipe_fd[0]);
-  std::string type = "-T" + format;
-  std::vector<char*> argv = {const_cast<char*>("dot"), type.data(),
-                             const_cast<char*>(dot_path.c_str()), nullptr};
+  // A path that starts with '-' would read as an option.
+  std::string type = "-T" + format, path = dot_path.starts_with("-") ? "./" + dot_path : dot_path;
+  std::vector<char*> argv = {const_cast<char*>("dot"), type.data(), path.data(), nullptr};
   pid_t pid = 0;
   err = posix_spawnp(&pid, "dot", &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);

@@ -94,9 +94,14 @@ TEST_CASE("the DOT of dcgan28's G step parses with dot and holds every node in i
     if (n.net != "disc") continue;
     CHECK_MESSAGE(n.op != "conv2d_backward_weight", n.name);
     CHECK_MESSAGE(n.op != "dense_backward_weight", n.name);
-    disc_data_grads += n.op == "conv2d_backward_data";
+    if (n.op != "conv2d_backward_data") continue;
+    ++disc_data_grads;
+    CHECK_MESSAGE(d.clusters["discriminator backward"].count(id), n.name);
+    CHECK(d.lines[id].at(1).starts_with("conv2d_backward_data ["));
   }
-  CHECK(disc_data_grads >= 1);
+  CHECK(disc_data_grads == 2);
+  CHECK(d.clusters["generator forward"].count(g.find("gen.fc")));
+  CHECK(d.clusters["generator optimiser"].count(g.find("gen.adam")));
 }
 
 TEST_CASE("names with quotes, colons, backslashes and slashes survive DOT exactly") {
@@ -121,7 +126,7 @@ TEST_CASE("names with quotes, colons, backslashes and slashes survive DOT exactl
   CHECK(plain.find("\nstop") != std::string::npos);
 }
 
-TEST_CASE("a missing dot is one line naming the fix") {
+TEST_CASE("a missing dot makes the dump fail with one line naming the fix") {
   std::string path = write_temp(test::scratch_dir("dump"), "missing.dot", "digraph G {}\n");
   std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
   setenv("PATH", "/nonexistent", 1);
@@ -145,7 +150,7 @@ const NodeRow& row_named(const Graph& g, const std::vector<NodeRow>& rows,
   return rows.front();
 }
 
-TEST_CASE("FLOPs in the table agree with hand counts for dcgan28's conv1 and fc") {
+TEST_CASE("the dump's table agrees with hand-counted FLOPs for dcgan28's conv1 and fc") {
   const int64_t n = 8;
   GanStep s = g_step(n);
   std::vector<NodeRow> rows = node_rows(s.graph, {});

@@ -94,6 +94,26 @@ void write_output(const std::string& format, const std::string& out, const Graph
   write_file(out, html.str());
 }
 
+// The step to dump: one of the GAN's two, or a sampler compiled beside them
+// into `sampler`.
+GanStep& chosen_step(Gan& gan, const std::string& which, GanStep& sampler) {
+  if (which == "d-step") return gan.d_step();
+  if (which == "g-step") return gan.g_step();
+  const GanOptions& o = gan.options();
+  build_sampler(sampler, gan.model(), o.batch, o.seed, 0);
+  sampler.program = std::make_unique<Program>(gan.workspace(), sampler.graph,
+                                              ProgramOptions{{sampler.images}, {}, o.profile});
+  return sampler;
+}
+
+void print_summary(const std::string& format, const std::string& out, const GanStep& step,
+                   const DumpInfo& info) {
+  DumpTotals t = dump_totals(step.graph, info);
+  std::string beside = format == "svg" || format == "html" ? " and " + dot_beside(out) : "";
+  fmt::print("wrote {}{}: {} nodes, {:.3f} GFLOP per run{}\n", out, beside, step.graph.size(),
+             t.flops * 1e-9, t.timed ? fmt::format(", {:.1f} ms", t.time_ns * 1e-6) : "");
+}
+
 }  // namespace
 
 int cmd_dump(int argc, char** argv) {
@@ -125,13 +145,7 @@ int cmd_dump(int argc, char** argv) {
   go.profile = args.on("profile");
   Gan gan(ctx, model, go);
   GanStep sampler;
-  GanStep* step = which == "d-step" ? &gan.d_step() : &gan.g_step();
-  if (which == "generator") {
-    build_sampler(sampler, model, go.batch, go.seed, 0);
-    sampler.program = std::make_unique<Program>(gan.workspace(), sampler.graph,
-                                                ProgramOptions{{sampler.images}, {}, go.profile});
-    step = &sampler;
-  }
+  GanStep* step = &chosen_step(gan, which, sampler);
 
   Program& p = *step->program;
   DumpInfo info;
@@ -142,11 +156,7 @@ int cmd_dump(int argc, char** argv) {
     info.title += fmt::format(", on {}", ctx.info().name);
   }
   write_output(format, out, step->graph, info);
-  if (format == "txt" && (out.empty() || out == "-")) return 0;
-  DumpTotals t = dump_totals(step->graph, info);
-  std::string beside = format == "svg" || format == "html" ? " and " + dot_beside(out) : "";
-  fmt::print("wrote {}{}: {} nodes, {:.3f} GFLOP per run{}\n", out, beside, step->graph.size(),
-             t.flops * 1e-9, t.timed ? fmt::format(", {:.3f} ms", t.time_ns * 1e-6) : "");
+  if (format != "txt" || (!out.empty() && out != "-")) print_summary(format, out, *step, info);
   return 0;
 }
 
