@@ -45,10 +45,19 @@ uint32_t pow2_at_least(int64_t v) {
   return p;
 }
 
-// `count` items in the fewest blocks of at most `most`, evenly: 70 are 5 of 14.
+// Block sizes come from a short list so that few pipelines are built (each
+// takes lavapipe a second or two to compile); `v` is rounded up to one.
+uint32_t listed_size(int64_t v) {
+  for (uint32_t size : {1, 2, 4, 8, 12, 16, 24})
+    if (v <= size) return size;
+  return uint32_t(v);
+}
+
+// A block for `count` items in the fewest blocks of at most `most`, as even
+// as the list allows: 70 rows are 5 blocks of 16 (14 would be even).
 uint32_t even_block(int64_t count, int64_t most) {
   int64_t blocks = (count + most - 1) / most;
-  return uint32_t((count + blocks - 1) / blocks);
+  return listed_size((count + blocks - 1) / blocks);
 }
 
 // On a CPU (lavapipe) every load costs a loop over the SIMD lanes while
@@ -71,7 +80,7 @@ Tiles choose_tiles(const KernelContext& kc, int64_t m, int64_t n, bool may_split
     return t;
   }
   t.lanes = std::min(max_lanes, pow2_at_least((n + max_n - 1) / max_n));
-  t.block_n = uint32_t(std::min<int64_t>(max_n, (n + t.lanes - 1) / t.lanes));
+  t.block_n = listed_size(std::min<int64_t>(max_n, (n + t.lanes - 1) / t.lanes));
   return t;
 }
 
