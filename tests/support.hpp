@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.hpp"
 #include "engine/vulkan/context.hpp"
 
 namespace vkgan::test {
@@ -19,6 +20,17 @@ struct GpuTest {
   ~GpuTest();
   Context& ctx;
 };
+
+// The message of the vkgan::Error that `f` throws, or "" when it throws none.
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 // Folder for the test's own files, emptied at the start of each use.
 std::string scratch_dir(const std::string& name);

@@ -19,16 +19,7 @@ namespace fs = std::filesystem;
 
 const fs::path kFashion = "/usr/share/datasets/fashion-mnist";
 
-// The message of the vkgan::Error that `f` throws, or "" when it throws none.
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 void put_be32(std::string& s, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) s += char((v >> shift) & 0xff);
