@@ -23,7 +23,6 @@ struct ConvGeom {
 
   Shape x_shape() const { return Shape{batch, cx, hx, wx}; }
   Shape y_shape() const { return Shape{batch, cy, hy, wy}; }
-  Shape w_shape() const { return Shape{cy, cx / groups, kh, kw}; }
   // Multiply-adds of any of the three passes; taps that land in the padding
   // count too, as in the usual 2 * N * Co * H' * W' * (C/groups) * kh * kw.
   double macs() const {
@@ -37,6 +36,7 @@ struct ConvAttrs {
   int64_t groups;
 };
 
+// Read from a node that shape inference has already validated.
 inline ConvAttrs conv_attrs(const Attrs& a) {
   return {pair_of(a, "stride", 1), pair_of(a, "padding", 0), pair_of(a, "dilation", 1),
           pair_of(a, "output_padding", 0), a.integer("groups", 1)};
@@ -77,7 +77,7 @@ inline int64_t conv_out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_
 
 // Calls f(y_index, x_index, w_index) for every product of the convolution
 // whose tap lands inside X, in a fixed order. Every pass of both ops is one
-// of these loops with a different accumulation.
+// of these loops with a different accumulation (conv_transpose2d's x is Y).
 template <typename F>
 void conv_visit(const ConvGeom& g, F&& f) {
   int64_t cxg = g.cx / g.groups, cyg = g.cy / g.groups;
@@ -118,11 +118,14 @@ void record_gather(const KernelContext& kc, Dispatch& d, const ConvGeom& g, bool
 void record_weight_grad(const KernelContext& kc, Dispatch& d, const ConvGeom& g,
                         bool transposed);
 
+// Bytes are every input read plus the output; an absent bias comes as rank
+// 0 and reads nothing.
 inline Cost conv_cost(const ConvGeom& g, const Node& n, const std::vector<Shape>& in) {
   Cost c;
   c.flops = 2.0 * g.macs();  // bias adds are not counted
   c.bytes = double(n.shape.bytes());
-  for (const Shape& s : in) c.bytes += double(s.bytes());
+  for (const Shape& s : in)
+    if (s.rank() > 0) c.bytes += double(s.bytes());
   return c;
 }
 
