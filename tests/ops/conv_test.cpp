@@ -1,11 +1,14 @@
 // conv2d and conv_transpose2d: device against the CPU reference and the
 // reference against finite differences over randomised shapes and attributes
 // (fixed seeds), the model shapes, adjointness, exact values worked by hand,
-// run-to-run determinism and refusals.
+// run-to-run determinism, costs and refusals.
 #include <doctest/doctest.h>
 
 #include <random>
 
+#include "engine/autodiff.hpp"
+#include "engine/cost.hpp"
+#include "engine/dsl.hpp"
 #include "engine/op_runner.hpp"
 #include "tests/ops/op_check.hpp"
 #include "tests/support.hpp"
@@ -223,6 +226,28 @@ TEST_CASE_FIXTURE(test::GpuTest, "convolutions give the same bits on every run")
     CHECK(first.output.data == second.output.data);
     for (const char* in : {"x", "w", "b"})
       CHECK(first.grads.at(in).data == second.grads.at(in).data);
+  }
+}
+
+TEST_CASE("convolution costs count two FLOPs per multiply-add, in every pass") {
+  // dcgan28's conv 64 -> 128 k4 s2 p1 on 14x14 and its transposed twin; each
+  // of the three passes does N * Co * 7 * 7 * C * 4 * 4 multiply-adds.
+  for (bool transposed : {false, true}) {
+    Graph g;
+    Shape xs = transposed ? Shape{64, 128, 7, 7} : Shape{64, 64, 14, 14};
+    Shape bs{transposed ? 64 : 128};
+    NodeId x = input(g, "x", xs).id, w = input(g, "w", Shape{128, 64, 4, 4}).id;
+    NodeId b = input(g, "b", bs).id;
+    NodeId y = g.add(transposed ? "conv_transpose2d" : "conv2d", "conv", {x, w, b},
+                     conv_attrs(2, 1));
+    Gradients grads = differentiate(g, y, {x, w}, input(g, "dy", g.shape(y)).id);
+    double macs = 64.0 * 128 * 7 * 7 * 64 * 16;
+    Cost c = node_cost(g, y);
+    CHECK(c.flops == 2 * macs);
+    double bytes = 4.0 * double(xs.elements() + 128 * 64 * 16 + bs[0] + g.shape(y).elements());
+    CHECK(c.bytes == bytes);
+    CHECK(node_cost(g, grads.of.at(x)).flops == 2 * macs);
+    CHECK(node_cost(g, grads.of.at(w)).flops == 2 * macs);
   }
 }
 
