@@ -120,6 +120,11 @@ struct OpDef {
   bool dispatches = true;
   // The output is input 0's memory seen with another shape (reshape).
   bool alias = false;
+  // Every binding is an array of the output's length read or written at the
+  // invocation's own index, and the push constants start with that length:
+  // such a kernel can run as several dispatches over windows of its
+  // tensors, which is how tensors above maxStorageBufferRange are bound.
+  bool elementwise = false;
   // Nodes no gradient flows through on purpose (stop_gradient, noise, fill).
   bool constant = false;
 };

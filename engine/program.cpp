@@ -2,6 +2,7 @@
 #include "engine/program.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "engine/log.hpp"
@@ -37,6 +38,28 @@ uint64_t place(const std::vector<std::pair<uint64_t, uint64_t>>& live, uint64_t 
   return at;
 }
 
+// The same element-wise dispatch over consecutive windows of its tensors,
+// each window within maxStorageBufferRange and at an aligned offset; the
+// element count at the start of the push constants becomes the window's.
+std::vector<Dispatch> split_windows(Context& ctx, const Dispatch& d, uint64_t elements) {
+  uint64_t align = ctx.storage_alignment();
+  uint64_t window = ctx.limits().max_storage_buffer_range / align * align / sizeof(float);
+  std::vector<Dispatch> out;
+  for (uint64_t first = 0; first < elements; first += window) {
+    uint32_t count = uint32_t(std::min(window, elements - first));
+    Dispatch w = d;
+    w.barrier_before = d.barrier_before && first == 0;
+    for (Binding& b : w.bindings) {
+      b.offset += first * sizeof(float);
+      b.size = uint64_t(count) * sizeof(float);
+    }
+    std::memcpy(w.push.data(), &count, sizeof(count));
+    w.groups = groups_for(count, d.kernel->local_size[0]);
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
 }  // namespace
 
 Program::Program(Workspace& ws, const Graph& g, ProgramOptions options)
@@ -54,6 +77,18 @@ Program::Program(Workspace& ws, const Graph& g, ProgramOptions options)
 }
 
 Program::~Program() = default;
+
+std::vector<double> Program::node_times_ns() const {
+  std::vector<double> per_dispatch = commands_->dispatch_times_ns();
+  std::vector<double> out(dispatched_.size(), 0.0);
+  if (per_dispatch.empty()) return {};
+  size_t node = 0;
+  for (size_t i = 0; i < per_dispatch.size(); ++i) {
+    while (dispatched_[node] != owner_[i]) ++node;
+    out[node] += per_dispatch[i];
+  }
+  return out;
+}
 
 NodeId Program::root(NodeId id) const {
   while (g_.node(id).def->alias) id = g_.node(id).inputs[0];
@@ -174,19 +209,28 @@ void Program::record() {
       pending_reads.clear();
       pending_writes.clear();
     }
+    uint64_t largest = 0;
     for (const BoundTensor& t : bound) {
-      // TODO(an op kernel that takes split bindings): a tensor above the
-      // device's maxStorageBufferRange (128 MiB on lavapipe) cannot be bound
-      // whole, and no kernel yet walks several windows of one tensor.
-      if (t.binding.size > ctx.limits().max_storage_buffer_range)
-        fail("{} '{}': a tensor of {:.1f} MiB exceeds the device's storage buffer range of "
-             "{:.1f} MiB; hint: use a smaller batch",
-             n.op, n.name, double(t.binding.size) / (1 << 20),
-             double(ctx.limits().max_storage_buffer_range) / (1 << 20));
+      largest = std::max(largest, t.binding.size);
       d.bindings.push_back(t.binding);
       (t.written ? pending_writes : pending_reads).push_back(range_of(t.binding));
     }
-    list.push_back(std::move(d));
+    if (largest <= ctx.limits().max_storage_buffer_range) {
+      list.push_back(std::move(d));
+      owner_.push_back(id);
+      continue;
+    }
+    // TODO(a kernel that walks windows itself): only element-wise kernels
+    // can take a tensor above maxStorageBufferRange (128 MiB on lavapipe).
+    if (!n.def->elementwise)
+      fail("{} '{}': a tensor of {:.1f} MiB exceeds the device's storage buffer range of "
+           "{:.1f} MiB; hint: use a smaller batch",
+           n.op, n.name, double(largest) / (1 << 20),
+           double(ctx.limits().max_storage_buffer_range) / (1 << 20));
+    for (Dispatch& w : split_windows(ctx, d, uint64_t(n.shape.elements()))) {
+      list.push_back(std::move(w));
+      owner_.push_back(id);
+    }
   }
   stats_.dispatches = list.size();
   commands_ = std::make_unique<CommandList>(ctx);

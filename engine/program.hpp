@@ -59,7 +59,7 @@ class Program {
   const ProgramStats& stats() const { return stats_; }
   const std::map<NodeId, TensorPlacement>& placements() const { return placed_; }
   // Device time of each dispatched node in the last run (profile only).
-  std::vector<double> node_times_ns() const { return commands_->dispatch_times_ns(); }
+  std::vector<double> node_times_ns() const;
   const CommandList& commands() const { return *commands_; }
 
  private:
@@ -71,6 +71,7 @@ class Program {
   const Graph& g_;
   ProgramOptions options_;
   std::vector<NodeId> dispatched_;
+  std::vector<NodeId> owner_;  // the node of each recorded dispatch
   std::map<NodeId, TensorPlacement> placed_;
   std::map<NodeId, NodeId> grad_param_;
   Buffer arena_;

@@ -64,6 +64,7 @@ OpDef forward_op(const Kind& k) {
   d.cost = [k](const Node& n, const std::vector<Shape>& in) {
     return elementwise_cost(n, in, k.flops);
   };
+  d.elementwise = true;
   return d;
 }
 
@@ -87,6 +88,7 @@ OpDef backward_op(const Kind& k) {
     dp.groups = groups_for(n, kLocal);
   };
   d.cost = [](const Node& n, const std::vector<Shape>& in) { return elementwise_cost(n, in, 3); };
+  d.elementwise = true;
   return d;
 }
 

@@ -29,6 +29,7 @@ OpDef fill_op() {
   };
   d.cost = [](const Node& n, const std::vector<Shape>& in) { return elementwise_cost(n, in, 0); };
   d.constant = true;
+  d.elementwise = true;
   return d;
 }
 
@@ -50,6 +51,7 @@ OpDef scale_op(const char* name) {
     element_kernel(kc, dp, "scale_forward", float(a.real("a", 1.0)), float(a.real("b", 0.0)));
   };
   d.cost = [](const Node& n, const std::vector<Shape>& in) { return elementwise_cost(n, in, 2); };
+  d.elementwise = true;
   return d;
 }
 
@@ -78,6 +80,7 @@ OpDef add_op() {
     element_kernel(kc, dp, "add_forward", 0.0f, 0.0f);
   };
   d.cost = [](const Node& n, const std::vector<Shape>& in) { return elementwise_cost(n, in, 1); };
+  d.elementwise = true;
   return d;
 }
 

@@ -93,5 +93,44 @@ TEST_CASE_FIXTURE(test::GpuTest, "independent dispatches share one barrier") {
   CHECK(p.read(s.id) == std::vector<float>(100, 9.0f));
 }
 
+TEST_CASE_FIXTURE(test::GpuTest, "a tensor just above maxStorageBufferRange is processed to its last element") {
+  uint64_t range = ctx.limits().max_storage_buffer_range;
+  if (range > (uint64_t(512) << 20)) {
+    MESSAGE("skipped: this device binds " << (range >> 20) << " MiB; too large to exceed here");
+    return;
+  }
+  int64_t n = int64_t(range / sizeof(float)) + 1000;
+  Graph g;
+  Tensor x = input(g, "x", Shape{n});
+  Net none(g, "");
+  Tensor y = none.relu(scale(x, 2.0, 1.0, "y"));
+  Workspace ws(ctx, 0);
+  Program p(ws, g, {{y.id}, {}, false});
+  CHECK(p.stats().dispatches == 4);  // two windows for each of the two nodes
+  std::vector<float> xv(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) xv[size_t(i)] = float(i % 4096) - 2048.0f;
+  p.write(x.id, xv);
+  p.run();
+  std::vector<float> yv = p.read(y.id);
+  size_t bad = 0;
+  for (int64_t i = 0; i < n; ++i) bad += yv[size_t(i)] != std::max(2.0f * xv[size_t(i)] + 1.0f, 0.0f);
+  CHECK(bad == 0);
+  CHECK(yv.back() == std::max(2.0f * xv.back() + 1.0f, 0.0f));
+}
+
+TEST_CASE_FIXTURE(test::GpuTest, "a tensor above maxStorageBufferRange for a kernel that cannot split is refused") {
+  uint64_t range = ctx.limits().max_storage_buffer_range;
+  if (range > (uint64_t(512) << 20)) {
+    MESSAGE("skipped: this device binds " << (range >> 20) << " MiB; too large to exceed here");
+    return;
+  }
+  Graph g;
+  Tensor x = input(g, "x", Shape{int64_t(range / sizeof(float)) + 1000});
+  Tensor s = mean(x, "m");
+  Workspace ws(ctx, 0);
+  CHECK_THROWS_WITH(Program(ws, g, {{s.id}, {}, false}),
+                    doctest::Contains("mean 'm': a tensor of 128.0 MiB exceeds"));
+}
+
 }  // namespace
 }  // namespace vkgan
