@@ -1,6 +1,8 @@
 // Checkpoint layout on top of the safetensors reader and writer.
 #include "engine/checkpoint.hpp"
 
+#include <zlib.h>
+
 #include "engine/io/safetensors.hpp"
 
 namespace vkgan {
@@ -32,6 +34,18 @@ std::vector<uint32_t> split_counters(const std::string& s, const std::string& fi
   return out;
 }
 
+// A checksum of the vkgan metadata (the data section has its own), so a
+// changed step, seed or counter is caught like a changed weight.
+std::string metadata_crc(const std::map<std::string, std::string>& meta) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (const auto& [k, v] : meta) {
+    if (k.rfind("vkgan.", 0) != 0 || k == "vkgan.crc32" || k == "vkgan.meta_crc32") continue;
+    std::string line = k + "=" + v + "\n";
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(line.data()), uInt(line.size()));
+  }
+  return fmt::format("{:08x}", crc);
+}
+
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& file, Workspace& ws, const CheckpointInfo& info) {
@@ -51,6 +65,7 @@ void save_checkpoint(const std::filesystem::path& file, Workspace& ws, const Che
   meta["vkgan.step"] = std::to_string(info.step);
   meta["vkgan.seed"] = std::to_string(info.seed);
   meta["vkgan.counters"] = join_counters(info.counters);
+  meta["vkgan.meta_crc32"] = metadata_crc(meta);
   save_safetensors(file, tensors, meta);
 }
 
@@ -64,6 +79,12 @@ CheckpointInfo load_checkpoint(const std::filesystem::path& file, Workspace& ws,
     if (it == meta.end()) fail("{}: not a vkgan checkpoint (no metadata {})", label, key);
     return it->second;
   };
+  if (need("vkgan.format") != "1")
+    fail("{}: checkpoint format {}, this vkgan reads format 1", label, meta.at("vkgan.format"));
+  if (need("vkgan.meta_crc32") != metadata_crc(meta))
+    fail("{}: metadata checksum mismatch: stored {}, computed {}; the file is corrupt", label,
+         meta.at("vkgan.meta_crc32"), metadata_crc(meta));
+  if (!meta.count("vkgan.crc32")) fail("{}: no data checksum (vkgan.crc32)", label);
   CheckpointInfo info;
   info.model = need("vkgan.model");
   if (info.model != expect_model)

@@ -1,7 +1,12 @@
 // The training loop and the run folder.
 #include "engine/trainer.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <chrono>
 #include <fstream>
@@ -51,13 +56,17 @@ nlohmann::json config_json(const TrainConfig& c, const Context& ctx) {
 void prepare_out(const TrainConfig& c) {
   if (c.resume) {
     if (!fs::exists(c.out / "checkpoint.safetensors"))
-      fail("{}: no checkpoint.safetensors to resume from", c.out.string());
+      fail("{}: no checkpoint.safetensors to resume from (the run stopped before its first "
+           "checkpoint); start it again with --force",
+           c.out.string());
     return;
   }
   if (fs::exists(c.out) && !fs::is_directory(c.out))
     fail("{}: exists and is not a folder", c.out.string());
   if (fs::exists(c.out) && !fs::is_empty(c.out)) {
     bool is_run = fs::exists(c.out / "config.json");
+    // A run that never wrote a checkpoint holds nothing to lose.
+    if (is_run && !fs::exists(c.out / "checkpoint.safetensors")) return;
     if (!is_run && !c.force)
       fail("{}: folder exists and is not a vkgan run; choose another --out or pass --force",
            c.out.string());
@@ -209,9 +218,11 @@ void Run::checkpoint() {
   info.counters = gan_->workspace().read_counters();
   info.metadata["vkgan.seconds"] = fmt::format(
       "{:.3f}", seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count());
-  save_checkpoint(c_.out / "checkpoint.safetensors", gan_->workspace(), info);
+  // The loss records first: a crash between the two files leaves records
+  // ahead of the checkpoint, which a resume trims, never behind it.
   write_csv(c_.out / "losses.csv", rows_);
   plot_losses(c_.out / "losses.png", rows_);
+  save_checkpoint(c_.out / "checkpoint.safetensors", gan_->workspace(), info);
 }
 
 void Run::report(int64_t step, bool final) {
@@ -231,12 +242,35 @@ void Run::report(int64_t step, bool final) {
   std::fflush(stdout);
 }
 
+// An exclusive lock on the run folder while a training runs, so two
+// trainings cannot write into one folder; released when the run ends.
+class FolderLock {
+ public:
+  explicit FolderLock(const fs::path& out) {
+    fd_ = ::open((out / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) fail("{}: cannot create its lock file: {}", out.string(), std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      fail("{}: another vkgan train is using this folder", out.string());
+    }
+  }
+  ~FolderLock() { ::close(fd_); }
+  FolderLock(const FolderLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 TrainResult Run::go() {
   fs::create_directories(c_.out);
+  FolderLock lock(c_.out);
   Workspace& ws = gan_->workspace();
   if (c_.resume) {
     CheckpointInfo info = load_checkpoint(c_.out / "checkpoint.safetensors", ws, model_.name);
     start_ = info.step;
+    if (start_ < 0 || start_ > int64_t(1) << 40)
+      fail("{}: metadata vkgan.step {} is out of range", (c_.out / "checkpoint.safetensors").string(),
+           start_);
     seconds_before_ = std::stod(info.metadata.count("vkgan.seconds")
                                     ? info.metadata.at("vkgan.seconds") : "0");
     rows_ = read_csv(c_.out / "losses.csv", start_);

@@ -1,6 +1,8 @@
 // The shared test context and the validation-message check.
 #include "tests/support.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <memory>
 
@@ -18,7 +20,9 @@ GpuTest::~GpuTest() {
 }
 
 std::string scratch_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("vkgan-test-" + name);
+  // The process id keeps two suites running at once out of each other's way.
+  auto dir = std::filesystem::temp_directory_path() /
+             ("vkgan-test-" + std::to_string(getpid()) + "-" + name);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();

@@ -46,8 +46,11 @@ PipelineCache::PipelineCache(Context& ctx) : ctx_(ctx) {
   std::vector<char> data;
   if (ctx.features().pipeline_cache) {
     file_ = cache_dir() / cache_file_name(ctx.info());
-    std::ifstream in(file_, std::ios::binary);
-    if (in) data.assign(std::istreambuf_iterator<char>(in), {});
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(file_, ec)) {
+      std::ifstream in(file_, std::ios::binary);
+      if (in) data.assign(std::istreambuf_iterator<char>(in), {});
+    }
   }
   VkPipelineCacheCreateInfo ci{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
   ci.initialDataSize = data.size();

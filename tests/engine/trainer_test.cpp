@@ -100,6 +100,20 @@ TEST_CASE("a truncated checkpoint is refused and the run folder is left as it wa
   CHECK(read_all(c.out / "losses.csv") == csv);
 }
 
+TEST_CASE("a checkpoint whose metadata was changed is refused") {
+  TrainConfig c = small_run("train-tampered", 4);
+  train(c);
+  fs::path ck = c.out / "checkpoint.safetensors";
+  std::map<std::string, std::string> meta;
+  auto tensors = load_safetensors(ck, &meta);
+  meta["vkgan.counters"][0] = meta["vkgan.counters"][0] == '9' ? '8' : '9';
+  save_safetensors(ck, tensors, meta);
+  TrainConfig again = read_run_config(c.out);
+  again.max_steps = 8;
+  again.quiet = true;
+  CHECK_THROWS_WITH(train(again), doctest::Contains("metadata checksum mismatch"));
+}
+
 TEST_CASE("a run folder that is not a vkgan run is refused unless forced") {
   std::string dir = test::scratch_dir("train-foreign");
   std::ofstream(fs::path(dir) / "notes.txt") << "mine";

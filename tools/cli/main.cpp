@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <string_view>
 
 #include "engine/error.hpp"
@@ -53,6 +54,10 @@ int main(int argc, char** argv) {
       return c.run(argc - 2, argv + 2);
     } catch (const vkgan::Error& e) {
       fmt::print(stderr, "vkgan {}: error: {}\n", c.name, e.what());
+      return 1;
+    } catch (const std::filesystem::filesystem_error& e) {
+      fmt::print(stderr, "vkgan {}: error: {}: {}\n", c.name, e.path1().string(),
+                 e.code().message());
       return 1;
     } catch (const std::exception& e) {
       fmt::print(stderr, "vkgan {}: internal error: {}\n", c.name, e.what());
