@@ -37,10 +37,11 @@ std::string format_of(const Args& args) {
   return f;
 }
 
-// The DOT written beside a rendered file: g.svg -> g.dot.
+// The DOT written beside a rendered file: g.svg -> g.svg.dot.
 std::string dot_beside(const std::string& out) {
-  std::string p = std::filesystem::path(out).replace_extension(".dot").string();
-  return p == out ? out + ".dot" : p;
+  // "g.svg.dot", not "g.dot": a file the user did not name is never a
+  // file of theirs.
+  return out + ".dot";
 }
 
 void write_file(const std::string& path, const std::string& text) {
