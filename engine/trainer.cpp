@@ -148,8 +148,8 @@ class Run {
 
 Run::Run(const TrainConfig& c) : c_(c), model_(find_model(c.model)) {
   prepare_out(c_);
-  fs::path data = c_.data.empty() ? default_fashion_mnist() : c_.data;
-  data_ = load_idx_dataset(data, c_.limit);
+  if (c_.data.empty()) c_.data = default_fashion_mnist();
+  data_ = load_idx_dataset(c_.data, c_.limit);
   if (data_.image != model_.image)
     fail("{}: images are {}, model {} takes {}", data_.source, data_.image, model_.name,
          model_.image);

@@ -57,6 +57,7 @@ TEST_CASE("the command line refuses bad options with one line") {
   refused("train --loss wasserstein", "unknown loss 'wasserstein'");
   refused("opcheck", "no case file given");
   refused("sample", "--checkpoint FILE is required");
+  refused("train --resume runs/x --batch 32", "--batch cannot change a resumed run");
 }
 
 TEST_CASE("bad data is refused before anything is written") {

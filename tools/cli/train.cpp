@@ -49,6 +49,11 @@ int cmd_train(int argc, char** argv) {
 
   TrainConfig c;
   if (args.has("resume")) {
+    for (const char* fixed : {"model", "data", "out", "batch", "d-steps", "lr", "beta1", "beta2",
+                              "loss", "seed", "limit", "force"})
+      if (args.has(fixed))
+        fail("--{} cannot change a resumed run; its settings come from {}/config.json", fixed,
+             args.str("resume"));
     c = read_run_config(args.str("resume"));
     if (args.has("epochs")) c.epochs = args.integer("epochs", 1, 1 << 20);
     if (args.has("max-steps")) c.max_steps = args.integer("max-steps", 0, int64_t(1) << 40);
