@@ -30,7 +30,8 @@ std::vector<uint32_t> split_counters(const std::string& s, const std::string& fi
     if (end == std::string::npos) break;
     pos = end + 1;
   }
-  if (out.size() > kMaxCounters) fail("{}: {} counters, at most {}", file, out.size(), kMaxCounters);
+  if (out.size() > kMaxCounters)
+    fail("{}: {} counters, at most {}", file, out.size(), kMaxCounters);
   return out;
 }
 
@@ -55,8 +56,8 @@ void save_checkpoint(const std::filesystem::path& file, Workspace& ws, const Che
       std::vector<float> flat = ws.read_flat(net, which);
       for (const ParamEntry& e : store.params) {
         auto first = flat.begin() + int64_t(e.offset);
-        tensors.push_back({kMomentPrefix[which] + e.name, e.shape,
-                           {first, first + e.shape.elements()}});
+        tensors.push_back(
+            {kMomentPrefix[which] + e.name, e.shape, {first, first + e.shape.elements()}});
       }
     }
   std::map<std::string, std::string> meta = info.metadata;

@@ -38,8 +38,8 @@ Tensor Net::op(const std::string& op, const std::string& layer, std::vector<Tens
 
 Tensor Net::unary(const std::string& op_name, Tensor x, Attrs attrs) {
   std::string base = g_.node(x.id).name + "." + op_name;
-  return {&g_, g_.add(op_name, g_.unique_name(base), {x.id}, std::move(attrs), Role::kForward,
-                      net_)};
+  return {&g_,
+          g_.add(op_name, g_.unique_name(base), {x.id}, std::move(attrs), Role::kForward, net_)};
 }
 
 Tensor Net::dense(const std::string& layer, Tensor x, int64_t out, bool bias) {
@@ -91,7 +91,9 @@ Tensor Net::batch_norm(const std::string& layer, Tensor x, double eps) {
   return op("batch_norm_apply", layer, {x, stats, gamma, beta});
 }
 
-Tensor Net::leaky_relu(Tensor x, double slope) { return unary("leaky_relu", x, {{"slope", slope}}); }
+Tensor Net::leaky_relu(Tensor x, double slope) {
+  return unary("leaky_relu", x, {{"slope", slope}});
+}
 
 Tensor Net::reshape(Tensor x, std::vector<int64_t> dims) {
   return unary("reshape", x, {{"shape", std::move(dims)}});
@@ -116,8 +118,12 @@ static Attrs pool_attrs(const PoolOptions& o, bool avg) {
   return a;
 }
 
-Tensor Net::max_pool(Tensor x, PoolOptions o) { return unary("max_pool2d", x, pool_attrs(o, false)); }
-Tensor Net::avg_pool(Tensor x, PoolOptions o) { return unary("avg_pool2d", x, pool_attrs(o, true)); }
+Tensor Net::max_pool(Tensor x, PoolOptions o) {
+  return unary("max_pool2d", x, pool_attrs(o, false));
+}
+Tensor Net::avg_pool(Tensor x, PoolOptions o) {
+  return unary("avg_pool2d", x, pool_attrs(o, true));
+}
 
 Tensor input(Graph& g, const std::string& name, const Shape& shape) {
   return {&g, g.add("input", name, {}, {{"shape", shape.dims()}}, Role::kInput)};
@@ -127,8 +133,8 @@ Tensor constant(Graph& g, const std::string& name, const Shape& shape, double va
   return {&g, g.add("fill", g.unique_name(name), {}, {{"shape", shape.dims()}, {"value", value}})};
 }
 
-Tensor noise(Graph& g, const std::string& name, const Shape& shape, uint64_t seed,
-             uint32_t stream, int64_t counter) {
+Tensor noise(Graph& g, const std::string& name, const Shape& shape, uint64_t seed, uint32_t stream,
+             int64_t counter) {
   Attrs a{{"shape", shape.dims()},
           {"seed", int64_t(seed)},
           {"stream", int64_t(stream)},

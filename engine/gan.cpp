@@ -48,9 +48,12 @@ Tensor d_loss(GanLoss l, Tensor real, Tensor fake) {
 
 Tensor g_loss(GanLoss l, Tensor fake) {
   switch (l) {
-    case GanLoss::kBce: return loss_against("bce_with_logits", fake, 1.0, "loss_g");
-    case GanLoss::kLsgan: return scale(loss_against("mse", fake, 1.0, "loss_g.mse"), 0.5, 0.0, "loss_g");
-    case GanLoss::kHinge: return scale(mean(fake), -1.0, 0.0, "loss_g");
+    case GanLoss::kBce:
+      return loss_against("bce_with_logits", fake, 1.0, "loss_g");
+    case GanLoss::kLsgan:
+      return scale(loss_against("mse", fake, 1.0, "loss_g.mse"), 0.5, 0.0, "loss_g");
+    case GanLoss::kHinge:
+      return scale(mean(fake), -1.0, 0.0, "loss_g");
   }
   fail("unknown loss");
 }
@@ -122,8 +125,8 @@ void build_sampler(GanStep& s, const GanModel& m, int64_t n, uint64_t seed, int6
 
 Gan::Gan(Context& ctx, const GanModel& model, GanOptions options)
     : model_(model), options_(std::move(options)), ws_(ctx, options_.seed) {
-  if (options_.batch < 2) fail("batch must be at least 2 (batch norm needs two values), got {}",
-                               options_.batch);
+  if (options_.batch < 2)
+    fail("batch must be at least 2 (batch norm needs two values), got {}", options_.batch);
   build_d_step(d_, model_, options_);
   build_g_step(g_, model_, options_);
   // The D step's graph names every parameter of both networks: create them

@@ -6,9 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
-
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -47,8 +46,8 @@ nlohmann::json config_json(const TrainConfig& c, const Context& ctx) {
           {"seed", c.seed},
           {"loss", c.loss},
           {"limit", c.limit},
-          {"device", {{"name", ctx.info().name}, {"driver", ctx.info().driver},
-                      {"type", ctx.info().type}}}};
+          {"device",
+           {{"name", ctx.info().name}, {"driver", ctx.info().driver}, {"type", ctx.info().type}}}};
 }
 
 // The output folder must be new, empty, or (with --force or --resume) a
@@ -56,9 +55,10 @@ nlohmann::json config_json(const TrainConfig& c, const Context& ctx) {
 void prepare_out(const TrainConfig& c) {
   if (c.resume) {
     if (!fs::exists(c.out / "checkpoint.safetensors"))
-      fail("{}: no checkpoint.safetensors to resume from (the run stopped before its first "
-           "checkpoint); start it again with --force",
-           c.out.string());
+      fail(
+          "{}: no checkpoint.safetensors to resume from (the run stopped before its first "
+          "checkpoint); start it again with --force",
+          c.out.string());
     return;
   }
   if (fs::exists(c.out) && !fs::is_directory(c.out))
@@ -197,8 +197,8 @@ void Run::read_logs(int64_t from, int64_t to) {
     rows_.push_back({s + 1, s / per_epoch_ + 1, d[kSlotLossD], g[kSlotLossG], d[kSlotDReal],
                      d[kSlotDFake], now});
     if (!std::isfinite(d[kSlotLossD]) || !std::isfinite(g[kSlotLossG]))
-      fail("training diverged at step {}: loss_d {} loss_g {}; the last checkpoint is kept",
-           s + 1, d[kSlotLossD], g[kSlotLossG]);
+      fail("training diverged at step {}: loss_d {} loss_g {}; the last checkpoint is kept", s + 1,
+           d[kSlotLossD], g[kSlotLossG]);
   }
 }
 
@@ -206,8 +206,8 @@ void Run::write_samples(const std::string& label) {
   fs::create_directories(c_.out / "samples");
   std::vector<float> img = gan_->sample(64, c_.seed, 0);
   const Shape& s = model_.image;
-  write_image_grid_png(c_.out / "samples" / (label + ".png"), img.data(), 64, int(s[1]),
-                       int(s[2]), 8);
+  write_image_grid_png(c_.out / "samples" / (label + ".png"), img.data(), 64, int(s[1]), int(s[2]),
+                       8);
 }
 
 void Run::checkpoint() {
@@ -269,10 +269,10 @@ TrainResult Run::go() {
     CheckpointInfo info = load_checkpoint(c_.out / "checkpoint.safetensors", ws, model_.name);
     start_ = info.step;
     if (start_ < 0 || start_ > int64_t(1) << 40)
-      fail("{}: metadata vkgan.step {} is out of range", (c_.out / "checkpoint.safetensors").string(),
-           start_);
-    seconds_before_ = std::stod(info.metadata.count("vkgan.seconds")
-                                    ? info.metadata.at("vkgan.seconds") : "0");
+      fail("{}: metadata vkgan.step {} is out of range",
+           (c_.out / "checkpoint.safetensors").string(), start_);
+    seconds_before_ =
+        std::stod(info.metadata.count("vkgan.seconds") ? info.metadata.at("vkgan.seconds") : "0");
     rows_ = read_csv(c_.out / "losses.csv", start_);
   } else {
     write_file_atomic(c_.out / "config.json", config_json(c_, *ctx_).dump(2) + "\n");
@@ -340,8 +340,7 @@ TrainResult Run::go() {
   drain();
   TrainResult result;
   result.interrupted = g_stop_training;
-  if (step_ % per_epoch_ != 0 || step_ == start_)
-    write_samples(fmt::format("step-{:06}", step_));
+  if (step_ % per_epoch_ != 0 || step_ == start_) write_samples(fmt::format("step-{:06}", step_));
   checkpoint();
   if (tty_ && result.interrupted) fmt::print("\n");
   result.steps = step_;

@@ -42,14 +42,15 @@ OpDef adam_op() {
     const ParamStore& s = kc.ws.store(a.string("net", ""));
     uint32_t n = uint32_t(s.floats);
     dp.set_push(AdamParams{n, float(a.real("lr", 2e-4)), float(a.real("beta1", 0.9)),
-                           float(a.real("beta2", 0.999)), float(a.real("eps", 1e-8)),
-                           1 + s.index});
+                           float(a.real("beta2", 0.999)), float(a.real("eps", 1e-8)), 1 + s.index});
     dp.groups = groups_for(n, kLocal);
   };
   d.bind = [](const BindContext& bc) {
     ParamStore& s = bc.ws.store(bc.node.attrs.string("net", ""));
-    return std::vector<BoundTensor>{{bind(s.values), true}, {bind(s.grads), false},
-                                    {bind(s.m), true}, {bind(s.v), true},
+    return std::vector<BoundTensor>{{bind(s.values), true},
+                                    {bind(s.grads), false},
+                                    {bind(s.m), true},
+                                    {bind(s.v), true},
                                     {bind(bc.ws.counters()), false}};
   };
   d.cost = no_cost;
@@ -89,7 +90,8 @@ OpDef log_op() {
       if (s.elements() != 1) ic.fail("input {} is not a scalar", s);
     int64_t first = ic.attrs.integer("first_slot", 0);
     if (first < 0 || first + int64_t(n) > Workspace::kLogSlots)
-      ic.fail("slots {}..{} outside the ring's {}", first, first + int64_t(n), Workspace::kLogSlots);
+      ic.fail("slots {}..{} outside the ring's {}", first, first + int64_t(n),
+              Workspace::kLogSlots);
     return Shape{};
   };
   d.kernel = [](const KernelContext& kc, Dispatch& dp) {

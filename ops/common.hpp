@@ -42,12 +42,13 @@ inline void require_same_shape(const InferContext& ic, size_t a, size_t b) {
 }
 
 // A pair attribute (stride, padding, ...) with every value at least `min`.
-inline std::array<int64_t, 2> pair_attr(const InferContext& ic, const char* name,
-                                        int64_t fallback, int64_t min) {
+inline std::array<int64_t, 2> pair_attr(const InferContext& ic, const char* name, int64_t fallback,
+                                        int64_t min) {
   std::vector<int64_t> v = ic.attrs.ints(name, {fallback, fallback});
   if (v.size() == 1) v.push_back(v[0]);
   if (v.size() != 2) ic.fail("{} must have 2 values, got {}", name, v.size());
-  if (v[0] < min || v[1] < min) ic.fail("{} must be at least {}, got [{},{}]", name, min, v[0], v[1]);
+  if (v[0] < min || v[1] < min)
+    ic.fail("{} must be at least {}, got [{},{}]", name, min, v[0], v[1]);
   return {v[0], v[1]};
 }
 

@@ -41,16 +41,14 @@ void register_noise(std::vector<OpDef>& out) {
     int64_t counter = a.integer("counter", -1);
     uint32_t n = uint32_t(kc.output.elements());
     dp.set_push(NoiseParams{n, uint32_t(seed), uint32_t(seed >> 32),
-                            uint32_t(a.integer("stream", 0)), uint32_t(std::max<int64_t>(counter, 0)),
-                            counter >= 0 ? 1u : 0u});
+                            uint32_t(a.integer("stream", 0)),
+                            uint32_t(std::max<int64_t>(counter, 0)), counter >= 0 ? 1u : 0u});
     dp.groups = groups_for(n, kLocal);
   };
   d.bind = [](const BindContext& bc) {
     return std::vector<BoundTensor>{{bind(bc.ws.counters()), false}, {bc.output, true}};
   };
-  d.cost = [](const Node& n, const std::vector<Shape>& in) {
-    return elementwise_cost(n, in, 60);
-  };
+  d.cost = [](const Node& n, const std::vector<Shape>& in) { return elementwise_cost(n, in, 60); };
   d.constant = true;
   out.push_back(d);
 }

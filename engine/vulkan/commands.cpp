@@ -20,8 +20,8 @@ void memory_barrier(VkCommandBuffer cb, VkPipelineStageFlags src, VkAccessFlags 
 }  // namespace
 
 void barrier_full(VkCommandBuffer cb) {
-  memory_barrier(cb, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT,
-                 VK_ACCESS_MEMORY_WRITE_BIT, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT,
+  memory_barrier(cb, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_WRITE_BIT,
+                 VK_PIPELINE_STAGE_ALL_COMMANDS_BIT,
                  VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT);
 }
 
@@ -69,9 +69,7 @@ Fence::Fence(Context& ctx) : ctx_(ctx) {
 
 Fence::~Fence() { vkDestroyFence(ctx_.device(), fence_, nullptr); }
 
-void Fence::wait() {
-  VK_CHECK(vkWaitForFences(ctx_.device(), 1, &fence_, VK_TRUE, UINT64_MAX));
-}
+void Fence::wait() { VK_CHECK(vkWaitForFences(ctx_.device(), 1, &fence_, VK_TRUE, UINT64_MAX)); }
 
 void Fence::reset() { VK_CHECK(vkResetFences(ctx_.device(), 1, &fence_)); }
 
@@ -159,8 +157,8 @@ void CommandList::record(const std::vector<Dispatch>& dispatches, bool timestamp
   for (size_t i = 0; i < dispatches.size(); ++i) {
     const Dispatch& d = dispatches[i];
     const Kernel& k = *d.kernel;
-    VKGAN_ASSERT(d.bindings.size() == k.bindings, "{}: {} bindings given, kernel takes {}",
-                 d.label, d.bindings.size(), k.bindings);
+    VKGAN_ASSERT(d.bindings.size() == k.bindings, "{}: {} bindings given, kernel takes {}", d.label,
+                 d.bindings.size(), k.bindings);
     if (d.barrier_before) barrier_compute_to_compute(cb_);
     if (bound != &k.pipeline) {
       vkCmdBindPipeline(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, k.pipeline);
@@ -191,8 +189,7 @@ void CommandList::record(const std::vector<Dispatch>& dispatches, bool timestamp
                               nullptr);
     }
     if (d.push_size)
-      vkCmdPushConstants(cb_, k.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, d.push_size,
-                         d.push.data());
+      vkCmdPushConstants(cb_, k.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, d.push_size, d.push.data());
     auto g = fold_groups(d.groups, ctx_.limits().max_work_group_count);
     vkCmdDispatch(cb_, g[0], g[1], g[2]);
     if (timestamps)
@@ -206,8 +203,8 @@ std::vector<double> CommandList::dispatch_times_ns() const {
   if (!queries_) return {};
   std::vector<uint64_t> stamps(query_count_);
   VK_CHECK(vkGetQueryPoolResults(ctx_.device(), queries_, 0, query_count_,
-                                 stamps.size() * sizeof(uint64_t), stamps.data(),
-                                 sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT));
+                                 stamps.size() * sizeof(uint64_t), stamps.data(), sizeof(uint64_t),
+                                 VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT));
   std::vector<double> out(query_count_ - 1);
   double period = ctx_.limits().timestamp_period_ns;
   for (size_t i = 0; i + 1 < stamps.size(); ++i)

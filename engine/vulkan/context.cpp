@@ -2,9 +2,9 @@
 #include "engine/vulkan/context.hpp"
 
 #include <algorithm>
-#include <utility>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "engine/error.hpp"
 #include "engine/log.hpp"
@@ -18,11 +18,16 @@ const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
 
 std::string type_name(VkPhysicalDeviceType t) {
   switch (t) {
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete";
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated";
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual";
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "cpu";
-    default: return "other";
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+      return "discrete";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+      return "integrated";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+      return "virtual";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+      return "cpu";
+    default:
+      return "other";
   }
 }
 
@@ -60,7 +65,8 @@ int compute_queue_family(VkPhysicalDevice pd) {
 
 DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
   VkPhysicalDeviceDriverProperties driver{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
-  VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceSubgroupProperties subgroup{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
   subgroup.pNext = &driver;
   VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
   props.pNext = &subgroup;
@@ -94,7 +100,8 @@ DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
   d.subgroup_size = subgroup.subgroupSize;
   d.timestamp_period_ns = l.timestampPeriod;
 
-  VkPhysicalDeviceMaintenance3Properties m3{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
+  VkPhysicalDeviceMaintenance3Properties m3{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
   VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
   props2.pNext = &m3;
   vkGetPhysicalDeviceProperties2(pd, &props2);
@@ -149,9 +156,10 @@ VkInstance make_instance(bool validate, VkValidationFeaturesEXT* features) {
   VkInstance instance = VK_NULL_HANDLE;
   VkResult r = vkCreateInstance(&ci, nullptr, &instance);
   if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
-    fail("no Vulkan driver found (vkCreateInstance: {}); hint: install mesa-vulkan-drivers "
-         "for the CPU driver lavapipe, or your GPU vendor's driver",
-         vk_result_name(r));
+    fail(
+        "no Vulkan driver found (vkCreateInstance: {}); hint: install mesa-vulkan-drivers "
+        "for the CPU driver lavapipe, or your GPU vendor's driver",
+        vk_result_name(r));
   VK_CHECK(r);
   return instance;
 }
@@ -166,7 +174,8 @@ std::vector<VkPhysicalDevice> physical_devices(VkInstance instance) {
 
 std::string device_list(const std::vector<DeviceInfo>& infos) {
   std::string s;
-  for (const auto& i : infos) s += fmt::format("{}{}: {} ({})", s.empty() ? "" : ", ", i.index, i.name, i.type);
+  for (const auto& i : infos)
+    s += fmt::format("{}{}: {} ({})", s.empty() ? "" : ", ", i.index, i.name, i.type);
   return s.empty() ? "none" : s;
 }
 
@@ -175,7 +184,8 @@ uint32_t choose_device(const std::vector<DeviceInfo>& infos,
                        const std::vector<VkPhysicalDevice>& pds, const std::string& want) {
   if (infos.empty()) fail("no Vulkan device found; hint: install mesa-vulkan-drivers");
   if (!want.empty()) {
-    bool numeric = std::all_of(want.begin(), want.end(), [](char c) { return c >= '0' && c <= '9'; });
+    bool numeric =
+        std::all_of(want.begin(), want.end(), [](char c) { return c >= '0' && c <= '9'; });
     for (const auto& i : infos) {
       bool hit = numeric ? std::to_string(i.index) == want : i.name.find(want) != std::string::npos;
       if (!hit) continue;
@@ -201,10 +211,10 @@ VkBool32 VKAPI_CALL on_validation_message(VkDebugUtilsMessageSeverityFlagBitsEXT
                                           const VkDebugUtilsMessengerCallbackDataEXT* data,
                                           void* user) {
   auto* ctx = static_cast<Context*>(user);
-  std::string msg = fmt::format("validation {}: {}",
-                                severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT ? "error"
-                                                                                          : "warning",
-                                data->pMessage ? data->pMessage : "");
+  std::string msg =
+      fmt::format("validation {}: {}",
+                  severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT ? "error" : "warning",
+                  data->pMessage ? data->pMessage : "");
   fmt::print(stderr, "vkgan: {}\n", msg);
   std::lock_guard<std::mutex> lock(ctx->messages_mutex_);
   ctx->messages_.push_back(std::move(msg));
@@ -263,9 +273,10 @@ Context::Context(const ContextOptions& options) : options_(options) {
 
 void Context::create_instance(bool validate) {
   if (validate && !layer_available(kValidationLayer))
-    fail("VKGAN_VALIDATE is set but {} is not installed; hint: apt-get install "
-         "vulkan-validationlayers",
-         kValidationLayer);
+    fail(
+        "VKGAN_VALIDATE is set but {} is not installed; hint: apt-get install "
+        "vulkan-validationlayers",
+        kValidationLayer);
   VkValidationFeatureEnableEXT enables[] = {
       VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT};
   VkValidationFeaturesEXT vf{VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
@@ -323,8 +334,8 @@ void Context::create_device() {
 }
 
 uint64_t Context::storage_alignment() const {
-  return std::max<uint64_t>({info_.limits.min_storage_buffer_offset_alignment,
-                             options_.min_alignment, 4});
+  return std::max<uint64_t>(
+      {info_.limits.min_storage_buffer_offset_alignment, options_.min_alignment, 4});
 }
 
 std::vector<std::string> Context::take_validation_messages() {

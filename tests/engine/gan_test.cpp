@@ -1,11 +1,12 @@
 // The optimiser and the GAN alternation, checked against hand computation on
 // networks small enough to differentiate by hand.
+#include "engine/gan.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 
 #include "engine/autodiff.hpp"
-#include "engine/gan.hpp"
 #include "engine/random.hpp"
 #include "engine/vulkan/context.hpp"
 #include "tests/support.hpp"
@@ -36,8 +37,11 @@ TEST_CASE_FIXTURE(test::GpuTest, "adam steps match a hand-computed update") {
   Gradients grads = differentiate(g, loss.id, {p.id});
   NodeId grad = grads.of.at(p.id);
   AdamOptions a{0.1, 0.5, 0.999, 1e-8};
-  Attrs attrs{{"net", std::string("net")}, {"lr", a.lr}, {"beta1", a.beta1},
-              {"beta2", a.beta2}, {"eps", a.eps}};
+  Attrs attrs{{"net", std::string("net")},
+              {"lr", a.lr},
+              {"beta1", a.beta1},
+              {"beta2", a.beta2},
+              {"eps", a.eps}};
   NodeId upd = g.add("adam", "adam", {grad}, attrs, Role::kOptimizer, "net");
   g.add("step_tick", "tick", {upd}, {{"advance", std::string("net")}}, Role::kOptimizer, "net");
 
@@ -65,7 +69,8 @@ GanModel scalar_gan() {
   return m;
 }
 
-TEST_CASE_FIXTURE(test::GpuTest, "each GAN step moves only its own network, by the gradient through D") {
+TEST_CASE_FIXTURE(test::GpuTest,
+                  "each GAN step moves only its own network, by the gradient through D") {
   GanModel m = scalar_gan();
   GanOptions o;
   o.batch = 4;

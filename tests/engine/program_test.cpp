@@ -1,10 +1,11 @@
 // Programs: replay is exact and allocation-free, barriers order dependent
 // dispatches, long chains fit their descriptor pools, and the memory plan
 // shares memory without overlapping live tensors.
+#include "engine/program.hpp"
+
 #include <doctest/doctest.h>
 
 #include "engine/dsl.hpp"
-#include "engine/program.hpp"
 #include "engine/vulkan/context.hpp"
 #include "tests/support.hpp"
 
@@ -23,7 +24,8 @@ struct Chain {
   }
 };
 
-TEST_CASE_FIXTURE(test::GpuTest, "dependent dispatches ping-ponging over millions of floats are exact") {
+TEST_CASE_FIXTURE(test::GpuTest,
+                  "dependent dispatches ping-ponging over millions of floats are exact") {
   const int64_t n = 3 << 20;
   Chain c(n, 64, 1.0, 1.0);  // y = x + 64, exact in float32 for small x
   Workspace ws(ctx, 0);
@@ -93,7 +95,8 @@ TEST_CASE_FIXTURE(test::GpuTest, "independent dispatches share one barrier") {
   CHECK(p.read(s.id) == std::vector<float>(100, 9.0f));
 }
 
-TEST_CASE_FIXTURE(test::GpuTest, "a tensor just above maxStorageBufferRange is processed to its last element") {
+TEST_CASE_FIXTURE(test::GpuTest,
+                  "a tensor just above maxStorageBufferRange is processed to its last element") {
   uint64_t range = ctx.limits().max_storage_buffer_range;
   if (range > (uint64_t(512) << 20)) {
     MESSAGE("skipped: this device binds " << (range >> 20) << " MiB; too large to exceed here");
@@ -113,12 +116,15 @@ TEST_CASE_FIXTURE(test::GpuTest, "a tensor just above maxStorageBufferRange is p
   p.run();
   std::vector<float> yv = p.read(y.id);
   size_t bad = 0;
-  for (int64_t i = 0; i < n; ++i) bad += yv[size_t(i)] != std::max(2.0f * xv[size_t(i)] + 1.0f, 0.0f);
+  for (int64_t i = 0; i < n; ++i)
+    bad += yv[size_t(i)] != std::max(2.0f * xv[size_t(i)] + 1.0f, 0.0f);
   CHECK(bad == 0);
   CHECK(yv.back() == std::max(2.0f * xv.back() + 1.0f, 0.0f));
 }
 
-TEST_CASE_FIXTURE(test::GpuTest, "a tensor above maxStorageBufferRange for a kernel that cannot split is refused") {
+TEST_CASE_FIXTURE(
+    test::GpuTest,
+    "a tensor above maxStorageBufferRange for a kernel that cannot split is refused") {
   uint64_t range = ctx.limits().max_storage_buffer_range;
   if (range > (uint64_t(512) << 20)) {
     MESSAGE("skipped: this device binds " << (range >> 20) << " MiB; too large to exceed here");

@@ -48,7 +48,8 @@ TEST_CASE_FIXTURE(test::GpuTest, "upgan28 trains a few steps on real images") {
   check_model_learns(ctx, "upgan28");
 }
 
-TEST_CASE_FIXTURE(test::GpuTest, "the dcgan28 memory plan shares memory and never overlaps live tensors") {
+TEST_CASE_FIXTURE(test::GpuTest,
+                  "the dcgan28 memory plan shares memory and never overlaps live tensors") {
   GanOptions o;
   Gan gan(ctx, find_model("dcgan28"), o);
   for (GanStep* s : {&gan.d_step(), &gan.g_step()}) {

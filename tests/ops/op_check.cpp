@@ -34,13 +34,13 @@ double objective(const OpCall& call, const std::map<std::string, CpuTensor>& exa
   fwd.wanted.clear();
   CpuOpResult r = run_op_cpu(fwd, exact);
   double l = 0;
-  for (size_t i = 0; i < r.output.data.size(); ++i) l += r.output.data[i] * double(call.dy->data[i]);
+  for (size_t i = 0; i < r.output.data.size(); ++i)
+    l += r.output.data[i] * double(call.dy->data[i]);
   return l;
 }
 
-bool check_finite_differences(const OpCall& call, const CpuOpResult& ref,
-                              const OpCheckOptions& o, std::mt19937& rng,
-                              const std::string& what) {
+bool check_finite_differences(const OpCall& call, const CpuOpResult& ref, const OpCheckOptions& o,
+                              std::mt19937& rng, const std::string& what) {
   std::map<std::string, CpuTensor> exact;
   for (const auto& [name, t] : call.inputs) {
     CpuTensor c(t.shape);

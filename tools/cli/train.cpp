@@ -83,8 +83,8 @@ int cmd_train(int argc, char** argv) {
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   TrainResult r = train(c);
-  fmt::print("{} {} steps in {:.1f} s; run folder {}\n", r.interrupted ? "stopped after" : "trained",
-             r.steps, r.seconds, c.out.string());
+  fmt::print("{} {} steps in {:.1f} s; run folder {}\n",
+             r.interrupted ? "stopped after" : "trained", r.steps, r.seconds, c.out.string());
   fmt::print("  samples:    {}\n", (c.out / "samples").string());
   fmt::print("  losses:     {} and losses.png\n", (c.out / "losses.csv").string());
   fmt::print("  checkpoint: {}\n", r.checkpoint.string());

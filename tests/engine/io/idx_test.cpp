@@ -119,9 +119,10 @@ TEST_CASE("read_idx_images rejects a bad magic, naming the file and the magic ex
   std::string dir = test::scratch_dir("idx-magic");
   fs::path wrong = write_file(dir, "a", idx_bytes(0x903, {1, 1, 1}, 1));
   CHECK(error_of([&] { read_idx_images(wrong); }) ==
-        wrong.string() + ": bad IDX magic 0x00000903 at byte 0, expected 0x00000803 "
-                         "(unsigned-byte images, 3 dimensions): element type 0x09 is signed "
-                         "byte, only unsigned byte (0x08) is read");
+        wrong.string() +
+            ": bad IDX magic 0x00000903 at byte 0, expected 0x00000803 "
+            "(unsigned-byte images, 3 dimensions): element type 0x09 is signed "
+            "byte, only unsigned byte (0x08) is read");
   fs::path png = write_file(dir, "p", "\x89PNG\r\n\x1a\n0000000000000000");
   CHECK(error_of([&] { read_idx_images(png); }).find("0x89504e47 at byte 0") != std::string::npos);
   CHECK(error_of([&] { read_idx_images(png); }).find("first two bytes must be zero") !=
@@ -129,10 +130,10 @@ TEST_CASE("read_idx_images rejects a bad magic, naming the file and the magic ex
   fs::path floats = write_file(dir, "b", idx_bytes(0xd03, {1, 1, 1}, 4));
   CHECK(error_of([&] { read_idx_images(floats); }).find("0x0d is float32") != std::string::npos);
   fs::path labels = write_file(dir, "c", idx_bytes(0x801, {4}, 4));
-  CHECK(error_of([&] { read_idx_images(labels); }).find("1 dimension, expected 3; this looks like a label file") !=
-        std::string::npos);
-  CHECK(error_of([&] { read_idx_labels(wrong); }).find("expected 0x00000801") !=
-        std::string::npos);
+  CHECK(error_of([&] {
+          read_idx_images(labels);
+        }).find("1 dimension, expected 3; this looks like a label file") != std::string::npos);
+  CHECK(error_of([&] { read_idx_labels(wrong); }).find("expected 0x00000801") != std::string::npos);
 }
 
 TEST_CASE("read_idx_images rejects a header that claims more idx data than follows") {
@@ -151,27 +152,27 @@ TEST_CASE("read_idx_images rejects a header that claims more idx data than follo
   CHECK(error_of([&] { read_idx_images(huge); }).find("(more than 2^64 bytes) but only 10") !=
         std::string::npos);
   fs::path labels = write_file(dir, "labels", idx_bytes(0x801, {4000000000u}, 3));
-  CHECK(error_of([&] { read_idx_labels(labels); }).find("4000000000 labels") !=
-        std::string::npos);
+  CHECK(error_of([&] { read_idx_labels(labels); }).find("4000000000 labels") != std::string::npos);
 }
 
 TEST_CASE("read_idx_images rejects trailing data, no images and a short idx header") {
   std::string dir = test::scratch_dir("idx-shape");
   fs::path trailing = write_file(dir, "t", idx_bytes(0x803, {2, 2, 2}, 11));
   CHECK(error_of([&] { read_idx_images(trailing); }) ==
-        trailing.string() + ": 3 bytes of trailing data at byte 24, after the 2 images of 2x2 "
-                            "(8 bytes) that the header claims");
+        trailing.string() +
+            ": 3 bytes of trailing data at byte 24, after the 2 images of 2x2 "
+            "(8 bytes) that the header claims");
   fs::path none = write_file(dir, "n", idx_bytes(0x803, {0, 28, 28}, 0));
   CHECK(error_of([&] { read_idx_images(none); }).find("holds no images") != std::string::npos);
   fs::path flat = write_file(dir, "f", idx_bytes(0x803, {5, 0, 28}, 0));
   CHECK(error_of([&] { read_idx_images(flat); }).find("0x28 pixels") != std::string::npos);
   fs::path cut = write_file(dir, "c", idx_bytes(0x803, {5, 28}, 0));
   CHECK(error_of([&] { read_idx_images(cut); }) ==
-        cut.string() + ": file ends at byte 12, inside the 16-byte IDX header (expected 12 "
-                       "bytes at byte 4)");
+        cut.string() +
+            ": file ends at byte 12, inside the 16-byte IDX header (expected 12 "
+            "bytes at byte 4)");
   fs::path no_labels = write_file(dir, "l", idx_bytes(0x801, {0}, 0));
-  CHECK(error_of([&] { read_idx_labels(no_labels); }).find("holds no labels") !=
-        std::string::npos);
+  CHECK(error_of([&] { read_idx_labels(no_labels); }).find("holds no labels") != std::string::npos);
 }
 
 TEST_CASE("read_idx_images reports a missing file and a broken gzip stream") {
@@ -182,8 +183,7 @@ TEST_CASE("read_idx_images reports a missing file and a broken gzip stream") {
 
   std::string gz = gzip_stored(idx_bytes(0x803, {2, 3, 3}, 18));
   fs::path cut = write_file(dir, "cut.gz", gz.substr(0, gz.size() - 12));
-  CHECK(error_of([&] { read_idx_images(cut); }).find("gzip data is corrupt") !=
-        std::string::npos);
+  CHECK(error_of([&] { read_idx_images(cut); }).find("gzip data is corrupt") != std::string::npos);
   gz[gz.size() - 6] ^= 1;  // the CRC-32 in the trailer
   fs::path bad_crc = write_file(dir, "crc.gz", gz);
   CHECK(error_of([&] { read_idx_images(bad_crc); }).find("incorrect data check") !=
