@@ -76,7 +76,13 @@ int cmd_opcheck(int argc, char** argv) {
   Context ctx(opts);
   size_t passed = 0, failed = 0;
   for (const std::string& file : args.rest()) {
-    for (const ParsedLine& line : read_conformance_file(file)) {
+    std::vector<ParsedLine> lines = read_conformance_file(file);
+    // An empty case file checks nothing; passing it would hide a lost file.
+    if (lines.empty()) {
+      ++failed;
+      fmt::print("FAIL {}: the file holds no cases\n", file);
+    }
+    for (const ParsedLine& line : lines) {
       std::string problem = line.error;
       if (line.c) {
         const ConformanceCase& c = *line.c;
