@@ -14,12 +14,7 @@ namespace {
 
 using test::check_op;
 
-Shape random_shape(std::mt19937& rng, size_t rank, int64_t max_dim) {
-  std::uniform_int_distribution<int64_t> d(1, max_dim);
-  std::vector<int64_t> dims(rank);
-  for (auto& v : dims) v = d(rng);
-  return Shape(dims);
-}
+using test::random_shape;
 
 std::string refusal(const OpCall& call) {
   try {

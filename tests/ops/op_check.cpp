@@ -74,6 +74,13 @@ bool check_finite_differences(const OpCall& call, const CpuOpResult& ref, const 
 
 }  // namespace
 
+Shape random_shape(std::mt19937& rng, size_t rank, int64_t max_dim) {
+  std::uniform_int_distribution<int64_t> d(1, max_dim);
+  std::vector<int64_t> dims(rank);
+  for (auto& v : dims) v = d(rng);
+  return Shape(dims);
+}
+
 HostTensor random_tensor(const Shape& s, std::mt19937& rng, double lo, double hi) {
   std::uniform_real_distribution<double> dist(lo, hi);
   HostTensor t{s, std::vector<float>(size_t(s.elements()))};

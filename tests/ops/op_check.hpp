@@ -32,6 +32,9 @@ struct OpCheckOptions {
 bool check_op(const std::string& op, const Attrs& attrs, const std::vector<OpCheckInput>& inputs,
               uint32_t seed, const OpCheckOptions& options = {});
 
+// A shape of `rank` dimensions, each uniform in [1, max_dim].
+Shape random_shape(std::mt19937& rng, size_t rank, int64_t max_dim);
+
 // Fills a tensor with uniform values in [lo, hi).
 HostTensor random_tensor(const Shape& s, std::mt19937& rng, double lo = -1, double hi = 1);
 
