@@ -100,6 +100,18 @@ TEST_CASE("a truncated checkpoint is refused and the run folder is left as it wa
   CHECK(read_all(c.out / "losses.csv") == csv);
 }
 
+TEST_CASE("a resumed run removes the temporary files of a killed one") {
+  TrainConfig c = small_run("train-stale", 4);
+  train(c);
+  fs::path stale = c.out / "checkpoint.safetensors.tmp.99999";
+  std::ofstream(stale) << "half a checkpoint";
+  TrainConfig again = read_run_config(c.out);
+  again.max_steps = 6;
+  again.quiet = true;
+  CHECK(train(again).steps == 6);
+  CHECK(!fs::exists(stale));
+}
+
 TEST_CASE("a checkpoint whose metadata was changed is refused") {
   TrainConfig c = small_run("train-tampered", 4);
   train(c);
