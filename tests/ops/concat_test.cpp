@@ -16,13 +16,9 @@ using test::check_op;
 
 using test::random_shape;
 
+// The error message of a call that must be refused ("" when it is not).
 std::string refusal(const OpCall& call) {
-  try {
-    run_op_cpu(call);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(not refused)";
+  return test::error_of([&] { run_op_cpu(call); });
 }
 
 HostTensor ones(const Shape& s) {

@@ -115,4 +115,10 @@ double Args::real(const std::string& name) const {
 
 bool Args::on(const std::string& name) const { return has(name); }
 
+ContextOptions context_options(const Args& args) {
+  ContextOptions o = options_from_env();
+  if (args.has("device")) o.device = args.str("device");
+  return o;
+}
+
 }  // namespace vkgan::cli

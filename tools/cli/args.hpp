@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/vulkan/context.hpp"
+
 namespace vkgan::cli {
 
 class Args {
@@ -45,5 +47,9 @@ class Args {
   std::map<std::string, std::string> given_;
   std::vector<std::string> rest_;
 };
+
+// The environment's context options (VKGAN_VALIDATE, VKGAN_DEVICE), with
+// the command's --device, when given, taking precedence.
+ContextOptions context_options(const Args& args);
 
 }  // namespace vkgan::cli

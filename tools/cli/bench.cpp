@@ -71,8 +71,7 @@ int cmd_bench(int argc, char** argv) {
       .flag("profile", "also print per-node device times");
   if (!args.parse(argc, argv)) return 0;
   const GanModel& model = find_model(args.str("model"));
-  ContextOptions opts = options_from_env();
-  if (args.has("device")) opts.device = args.str("device");
+  ContextOptions opts = context_options(args);
   auto t_start = Clock::now();
   Context ctx(opts);
   GanOptions go;

@@ -137,8 +137,7 @@ int cmd_dump(int argc, char** argv) {
   if (format != "txt" && out.empty()) fail("--out FILE is needed for --format {}", format);
 
   const GanModel& model = find_model(args.str("model"));
-  ContextOptions opts = options_from_env();
-  if (args.has("device")) opts.device = args.str("device");
+  ContextOptions opts = context_options(args);
   Context ctx(opts);
   GanOptions go;
   go.batch = args.integer("batch", 2, 1 << 16);

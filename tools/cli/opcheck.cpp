@@ -71,8 +71,7 @@ int cmd_opcheck(int argc, char** argv) {
   if (!args.parse(argc, argv)) return 0;
   if (args.rest().empty()) fail("vkgan opcheck: no case file given; see vkgan opcheck --help");
 
-  ContextOptions opts = options_from_env();
-  if (args.has("device")) opts.device = args.str("device");
+  ContextOptions opts = context_options(args);
   Context ctx(opts);
   size_t passed = 0, failed = 0;
   for (const std::string& file : args.rest()) {

@@ -109,8 +109,7 @@ int cmd_sample(int argc, char** argv) {
   TrainConfig run = read_run_config(file.parent_path().empty() ? "." : file.parent_path());
   int64_t n = args.integer("n", 2, 1 << 16);
 
-  ContextOptions opts = options_from_env();
-  if (args.has("device")) opts.device = args.str("device");
+  ContextOptions opts = context_options(args);
   Context ctx(opts);
   const GanModel& model = find_model(run.model);
   GanOptions go;
