@@ -32,7 +32,7 @@ ImageSet load_idx_dataset(const std::filesystem::path& path, int64_t limit) {
     fail("{}: no such file or folder{}", path.string(),
          path == default_fashion_mnist() ? "; hint: apt-get install dataset-fashion-mnist" : "");
   std::filesystem::path file = images_file(path);
-  IdxImages idx = read_idx_images(file);
+  IdxImages idx = read_idx_images(file, uint64_t(std::max<int64_t>(limit, 0)));
   ImageSet set;
   set.source = file.string();
   set.image = Shape{1, int64_t(idx.rows), int64_t(idx.cols)};

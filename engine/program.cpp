@@ -266,7 +266,10 @@ std::vector<float> Program::read(NodeId id) {
   // Every binding lives in a block the allocator handed out; read it
   // through a buffer view of the same block.
   Buffer* owner = nullptr;
-  if (b.buffer == arena_.handle()) owner = &arena_;
+  // Blocks hold many buffers: the handle alone does not tell them apart.
+  if (b.buffer == arena_.handle() && b.offset >= arena_.offset() &&
+      b.offset < arena_.offset() + arena_.size())
+    owner = &arena_;
   if (owner) {
     download(ws_.ctx(), *owner, out.data(), out.size() * 4, b.offset - owner->offset());
     return out;

@@ -13,6 +13,7 @@
 
 #include "engine/checkpoint.hpp"
 #include "engine/dataset.hpp"
+#include "engine/diagnose.hpp"
 #include "engine/io/atomic_file.hpp"
 #include "engine/io/plot.hpp"
 #include "engine/io/png.hpp"
@@ -50,6 +51,16 @@ nlohmann::json config_json(const TrainConfig& c, const Context& ctx) {
            {{"name", ctx.info().name}, {"driver", ctx.info().driver}, {"type", ctx.info().type}}}};
 }
 
+// A folder holding nothing but the lock and temporary files of a run
+// killed before its config.json was in place.
+bool holds_nothing(const fs::path& dir) {
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    if (name != ".lock" && name.find(".tmp.") == std::string::npos) return false;
+  }
+  return true;
+}
+
 // The output folder must be new, empty, or (with --force or --resume) a
 // previous vkgan run.
 void prepare_out(const TrainConfig& c) {
@@ -63,7 +74,7 @@ void prepare_out(const TrainConfig& c) {
   }
   if (fs::exists(c.out) && !fs::is_directory(c.out))
     fail("{}: exists and is not a folder", c.out.string());
-  if (fs::exists(c.out) && !fs::is_empty(c.out)) {
+  if (fs::exists(c.out) && !holds_nothing(c.out)) {
     bool is_run = fs::exists(c.out / "config.json");
     // A run that never wrote a checkpoint holds nothing to lose.
     if (is_run && !fs::exists(c.out / "checkpoint.safetensors")) return;
@@ -127,6 +138,7 @@ class Run {
  private:
   void fill_batch(float* dst, int64_t step, int64_t sub);
   void read_logs(int64_t from, int64_t to);
+  [[noreturn]] void diverged(int64_t step, float loss_d, float loss_g);
   void write_samples(const std::string& label);
   void checkpoint();
   void report(int64_t step, bool final);
@@ -137,6 +149,8 @@ class Run {
   const GanModel& model_;
   std::unique_ptr<Gan> gan_;
   int64_t per_epoch_ = 0, total_ = 0, start_ = 0, step_ = 0;
+  int64_t saved_step_ = 0;  // the step of the workspace's saved state
+  int64_t checkpoint_step_ = -1;  // the step of the checkpoint on disk
   uint32_t counter_base_ = 0;
   std::vector<LossRow> rows_;
   std::vector<int64_t> order_;
@@ -197,9 +211,51 @@ void Run::read_logs(int64_t from, int64_t to) {
     rows_.push_back({s + 1, s / per_epoch_ + 1, d[kSlotLossD], g[kSlotLossG], d[kSlotDReal],
                      d[kSlotDFake], now});
     if (!std::isfinite(d[kSlotLossD]) || !std::isfinite(g[kSlotLossG]))
-      fail("training diverged at step {}: loss_d {} loss_g {}; the last checkpoint is kept", s + 1,
-           d[kSlotLossD], g[kSlotLossG]);
+      diverged(s, d[kSlotLossD], g[kSlotLossG]);
   }
+  // Every loss so far was finite: this is the state to roll back to.
+  ws.save_state();
+  saved_step_ = to;
+}
+
+// Rolls back to the last state whose losses were all finite, replays up to
+// iteration `step` (0-based) and runs that one node by node to name where
+// the first non-finite value appeared. Nothing is written to the run folder.
+void Run::diverged(int64_t step, float loss_d, float loss_g) {
+  Workspace& ws = gan_->workspace();
+  ws.restore_state();
+  std::vector<float> batch(size_t(c_.batch * data_.image.elements()));
+  GanStep& ds = gan_->d_step();
+  GanStep& gs = gan_->g_step();
+  NonFinite f;
+  std::string where;
+  for (int64_t s = saved_step_; s <= step && !f; ++s) {
+    for (int64_t j = 0; j < c_.d_steps && !f; ++j) {
+      fill_batch(batch.data(), s, j);
+      if (s < step) {
+        ds.program->write(ds.x, batch);
+        ds.program->run();
+      } else {
+        f = first_nonfinite(ws, ds, &batch);
+        where = "D step";
+      }
+    }
+    if (f) break;
+    if (s < step) {
+      gs.program->run();
+    } else {
+      f = first_nonfinite(ws, gs, nullptr);
+      where = "G step";
+    }
+  }
+  std::string at = f ? fmt::format("; first non-finite value ({}) in the {} at node '{}' ({})",
+                                   f.value, where, f.node, f.op)
+                     : "";
+  std::string kept = checkpoint_step_ >= 0
+                         ? fmt::format("the checkpoint of step {} is kept", checkpoint_step_)
+                         : std::string("no checkpoint had been written yet");
+  fail("training diverged at step {}: loss_d {} loss_g {}{}; {}", step + 1, loss_d, loss_g, at,
+       kept);
 }
 
 void Run::write_samples(const std::string& label) {
@@ -223,6 +279,7 @@ void Run::checkpoint() {
   write_csv(c_.out / "losses.csv", rows_);
   plot_losses(c_.out / "losses.png", rows_);
   save_checkpoint(c_.out / "checkpoint.safetensors", gan_->workspace(), info);
+  checkpoint_step_ = step_;
 }
 
 void Run::report(int64_t step, bool final) {
@@ -281,6 +338,7 @@ TrainResult Run::go() {
   if (c_.resume) {
     CheckpointInfo info = load_checkpoint(c_.out / "checkpoint.safetensors", ws, model_.name);
     start_ = info.step;
+    checkpoint_step_ = start_;
     if (start_ < 0 || start_ > int64_t(1) << 40)
       fail("{}: metadata vkgan.step {} is out of range",
            (c_.out / "checkpoint.safetensors").string(), start_);
@@ -291,6 +349,8 @@ TrainResult Run::go() {
     write_file_atomic(c_.out / "config.json", config_json(c_, *ctx_).dump(2) + "\n");
   }
   step_ = start_;
+  saved_step_ = start_;
+  ws.save_state();
   counter_base_ = ws.read_counters()[kDrawCounter] - uint32_t(start_ * (c_.d_steps + 1));
 
   // Two staging slots, each with k batches and one upload list per D step.

@@ -15,6 +15,14 @@ const ParamEntry& ParamStore::entry(const std::string& name) const {
   fail("network '{}' has no parameter '{}'", net, name);
 }
 
+struct Workspace::Shadow {
+  Buffer state;
+  size_t stores = 0;
+  std::unique_ptr<CommandList> save, restore;
+};
+
+Workspace::~Workspace() = default;
+
 Workspace::Workspace(Context& ctx, uint64_t seed) : ctx_(ctx), seed_(seed) {
   Allocator& a = ctx.allocator();
   counters_ = a.allocate(kMaxCounters * sizeof(uint32_t));
@@ -150,6 +158,52 @@ void Workspace::write_flat(const std::string& net, int which, const std::vector<
   const ParamStore& s = store(net);
   VKGAN_ASSERT(data.size() == s.floats, "{} floats for {}", data.size(), s.floats);
   upload(ctx_, flat_buffer(s, which), data.data(), data.size() * 4);
+}
+
+// The shadow holds each store's values, m and v, then the counters, in the
+// order the stores are listed; it is rebuilt if a network was added since.
+Workspace::Shadow& Workspace::shadow() {
+  if (shadow_ && shadow_->stores == stores_.size()) return *shadow_;
+  auto sh = std::make_unique<Shadow>();
+  sh->stores = stores_.size();
+  std::vector<const Buffer*> live;
+  for (const auto& [net, s] : stores_)
+    for (const Buffer* b : {&s.values, &s.m, &s.v}) live.push_back(b);
+  live.push_back(&counters_);
+  uint64_t align = ctx_.storage_alignment(), bytes = 0;
+  std::vector<uint64_t> at;
+  for (const Buffer* b : live) {
+    at.push_back(bytes);
+    bytes += (b->size() + align - 1) / align * align;
+  }
+  sh->state = ctx_.allocator().allocate(bytes);
+  auto copies = [&](bool save) {
+    auto list = std::make_unique<CommandList>(ctx_);
+    list->record_with([&](VkCommandBuffer cb) {
+      barrier_full(cb);
+      for (size_t i = 0; i < live.size(); ++i) {
+        VkDeviceSize shadow_at = sh->state.offset() + at[i];
+        VkBufferCopy r{save ? live[i]->offset() : shadow_at, save ? shadow_at : live[i]->offset(),
+                       live[i]->size()};
+        vkCmdCopyBuffer(cb, save ? live[i]->handle() : sh->state.handle(),
+                        save ? sh->state.handle() : live[i]->handle(), 1, &r);
+      }
+      barrier_full(cb);
+    });
+    return list;
+  };
+  sh->save = copies(true);
+  sh->restore = copies(false);
+  shadow_ = std::move(sh);
+  return *shadow_;
+}
+
+void Workspace::save_state() { submit_and_wait(ctx_, {shadow().save.get()}); }
+
+void Workspace::restore_state() {
+  VKGAN_ASSERT(shadow_ && shadow_->stores == stores_.size(),
+               "restore_state without a save_state of the same networks");
+  submit_and_wait(ctx_, {shadow_->restore.get()});
 }
 
 }  // namespace vkgan

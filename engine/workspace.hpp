@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 namespace vkgan {
 
 class Context;
+class CommandList;
 
 struct ParamEntry {
   std::string name;
@@ -42,6 +44,7 @@ inline constexpr uint32_t kMaxCounters = 64;
 class Workspace {
  public:
   Workspace(Context& ctx, uint64_t seed);
+  ~Workspace();
 
   // Creates storage for every network of `g` not seen before and
   // initialises it from the seed; checks that known parameters match.
@@ -72,12 +75,21 @@ class Workspace {
   std::vector<float> read_flat(const std::string& net, int which);  // 0 values, 1 m, 2 v
   void write_flat(const std::string& net, int which, const std::vector<float>& data);
 
+  // A second copy, on the device, of the training state (every network's
+  // values and Adam moments, and the counters), to roll back to. Saving and
+  // restoring are buffer copies recorded once; each waits for the device.
+  void save_state();
+  void restore_state();
+
  private:
+  struct Shadow;
   void initialise(ParamStore& s);
+  Shadow& shadow();
   Context& ctx_;
   uint64_t seed_;
   std::map<std::string, ParamStore> stores_;
   Buffer counters_, log_, zeros_;
+  std::unique_ptr<Shadow> shadow_;
 };
 
 }  // namespace vkgan

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -34,5 +35,12 @@ std::string error_of(F&& f) {
 
 // Folder for the test's own files, emptied at the start of each use.
 std::string scratch_dir(const std::string& name);
+
+// A whole file's bytes ("" when it cannot be read).
+std::string read_file(const std::filesystem::path& p);
+
+// Each line of a run's losses.csv without its last column (wall time, which
+// differs between runs that are otherwise identical).
+std::vector<std::string> loss_columns(const std::filesystem::path& csv);
 
 }  // namespace vkgan::test

@@ -160,7 +160,8 @@ void check_no_trailing_data(IdxStream& in, const std::string& claim) {
 // Reads exactly `bytes` bytes and no more. The buffer grows only as data
 // arrives, so a header that lies about its sizes cannot make us allocate
 // more than the file really holds.
-std::vector<uint8_t> read_payload(IdxStream& in, uint64_t bytes, const std::string& claim) {
+std::vector<uint8_t> read_payload(IdxStream& in, uint64_t bytes, const std::string& claim,
+                                  bool whole = true) {
   uint64_t start = in.offset();
   std::vector<uint8_t> out;
   while (out.size() < bytes) {
@@ -173,7 +174,7 @@ std::vector<uint8_t> read_payload(IdxStream& in, uint64_t bytes, const std::stri
       fail("{}: header claims {} but only {} bytes follow the header at byte {}", in.label(),
            claim, out.size(), start);
   }
-  check_no_trailing_data(in, claim);
+  if (whole) check_no_trailing_data(in, claim);
   return out;
 }
 
@@ -184,7 +185,7 @@ std::string bytes_text(uint64_t bytes) {
 
 }  // namespace
 
-IdxImages read_idx_images(const std::filesystem::path& file) {
+IdxImages read_idx_images(const std::filesystem::path& file, uint64_t limit) {
   IdxStream in(file);
   std::vector<uint32_t> d = read_header(in, kImages);
   if (d[0] == 0) fail("{}: holds no images (the count at byte 4 is 0)", in.label());
@@ -194,8 +195,12 @@ IdxImages read_idx_images(const std::filesystem::path& file) {
   uint64_t bytes = claimed_bytes(d);
   std::string claim =
       fmt::format("{} images of {}x{} ({})", d[0], d[1], d[2], bytes_text(bytes));
-  IdxImages out{d[0], d[1], d[2], read_payload(in, bytes, claim)};
-  return out;
+  if (limit > 0 && limit < d[0]) {
+    uint32_t n = uint32_t(limit);
+    std::string part = fmt::format("{} of {}", n, claim);
+    return {n, d[1], d[2], read_payload(in, uint64_t(n) * d[1] * d[2], part, false)};
+  }
+  return {d[0], d[1], d[2], read_payload(in, bytes, claim)};
 }
 
 std::vector<uint8_t> read_idx_labels(const std::filesystem::path& file) {

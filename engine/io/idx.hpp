@@ -16,8 +16,10 @@ struct IdxImages {
 };
 
 // Reads an idx3-ubyte file (magic 0x00000803). Sizes in the header are
-// checked against the data before anything is allocated from them.
-IdxImages read_idx_images(const std::filesystem::path& file);
+// checked against the data before anything is allocated from them. With
+// `limit` > 0 only the first `limit` images are read (and the file past
+// them is neither read nor checked).
+IdxImages read_idx_images(const std::filesystem::path& file, uint64_t limit = 0);
 
 // Reads an idx1-ubyte file (magic 0x00000801): one byte per label.
 std::vector<uint8_t> read_idx_labels(const std::filesystem::path& file);

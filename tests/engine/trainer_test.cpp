@@ -32,22 +32,6 @@ TrainConfig small_run(const std::string& dir, int64_t steps) {
   return c;
 }
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The CSV's loss columns (the time column differs between runs).
-std::vector<std::string> loss_rows(const fs::path& csv) {
-  std::vector<std::string> rows;
-  std::istringstream in(read_all(csv));
-  std::string line;
-  while (std::getline(in, line)) rows.push_back(line.substr(0, line.rfind(',')));
-  return rows;
-}
-
 TEST_CASE("a short training run writes samples, losses, plot, config and checkpoint") {
   TrainConfig c = small_run("train-short", 20);
   TrainResult r = train(c);
@@ -56,7 +40,7 @@ TEST_CASE("a short training run writes samples, losses, plot, config and checkpo
   CHECK(fs::exists(c.out / "losses.png"));
   CHECK(fs::exists(c.out / "samples" / "epoch-001.png"));  // 256/16 = 16 steps an epoch
   CHECK(fs::exists(c.out / "samples" / "step-000020.png"));
-  auto rows = loss_rows(c.out / "losses.csv");
+  auto rows = test::loss_columns(c.out / "losses.csv");
   CHECK(rows.size() == 21);
   CHECK(rows[0] == "step,epoch,loss_d,loss_g,d_real,d_fake");
   std::map<std::string, std::string> meta;
@@ -76,7 +60,7 @@ TEST_CASE("a resumed run reproduces the uninterrupted run's losses and weights")
   rest.quiet = true;
   TrainResult r = train(rest);
   CHECK(r.steps == 24);
-  CHECK(loss_rows(whole.out / "losses.csv") == loss_rows(part.out / "losses.csv"));
+  CHECK(test::loss_columns(whole.out / "losses.csv") == test::loss_columns(part.out / "losses.csv"));
   auto a = load_safetensors(whole.out / "checkpoint.safetensors");
   auto b = load_safetensors(part.out / "checkpoint.safetensors");
   REQUIRE(a.size() == b.size());
@@ -90,14 +74,14 @@ TEST_CASE("a truncated checkpoint is refused and the run folder is left as it wa
   TrainConfig c = small_run("train-truncated", 4);
   train(c);
   fs::path ck = c.out / "checkpoint.safetensors";
-  std::string good = read_all(ck);
+  std::string good = test::read_file(ck);
   std::ofstream(ck, std::ios::binary | std::ios::trunc) << good.substr(0, good.size() / 2);
-  std::string csv = read_all(c.out / "losses.csv");
+  std::string csv = test::read_file(c.out / "losses.csv");
   TrainConfig again = read_run_config(c.out);
   again.max_steps = 8;
   again.quiet = true;
   CHECK_THROWS_WITH(train(again), doctest::Contains("checkpoint.safetensors"));
-  CHECK(read_all(c.out / "losses.csv") == csv);
+  CHECK(test::read_file(c.out / "losses.csv") == csv);
 }
 
 TEST_CASE("a resumed run removes the temporary files of a killed one") {
@@ -124,6 +108,26 @@ TEST_CASE("a checkpoint whose metadata was changed is refused") {
   again.max_steps = 8;
   again.quiet = true;
   CHECK_THROWS_WITH(train(again), doctest::Contains("metadata checksum mismatch"));
+}
+
+TEST_CASE("a diverging run names the step and node of the first non-finite value") {
+  TrainConfig c = small_run("train-diverge", 16);  // one epoch: one checkpoint
+  train(c);
+  std::string ck = test::read_file(c.out / "checkpoint.safetensors");
+  std::string csv = test::read_file(c.out / "losses.csv");
+  // A step of 1e30 makes the discriminator's first layer give ~1e32 and
+  // its second overflow in the G step that follows.
+  TrainConfig again = read_run_config(c.out);
+  again.lr = 1e30;
+  again.max_steps = 24;
+  again.quiet = true;
+  std::string msg = test::error_of([&] { train(again); });
+  INFO(msg);
+  CHECK(msg.find("training diverged at step 17:") == 0);
+  CHECK(msg.find("in the G step at node 'disc.") != std::string::npos);
+  CHECK(msg.find("the checkpoint of step 16 is kept") != std::string::npos);
+  CHECK(test::read_file(c.out / "checkpoint.safetensors") == ck);
+  CHECK(test::read_file(c.out / "losses.csv") == csv);
 }
 
 TEST_CASE("a run folder that is not a vkgan run is refused unless forced") {

@@ -1,16 +1,25 @@
 // The vkgan program refuses bad input with one line naming what was wrong,
 // a non-zero exit, and nothing written.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
+#include <thread>
 
+#include "engine/io/safetensors.hpp"
 #include "tests/support.hpp"
+
+extern char** environ;
 
 namespace vkgan {
 namespace {
@@ -80,6 +89,81 @@ TEST_CASE("an output folder that is not a vkgan run is refused unless forced") {
 TEST_CASE("a device that does not exist is refused, listing the devices") {
   refused("train --model mlpgan28 --device 42 --out " + test::scratch_dir("cli-dev") + "/run",
           "device '42' not found; devices: 0: ");
+}
+
+// Starts vkgan with `args`, its output to `log`; returns the process id.
+pid_t spawn_vkgan(std::vector<std::string> args, const std::string& log) {
+  args.insert(args.begin(), VKGAN_CLI);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t io;
+  posix_spawn_file_actions_init(&io);
+  posix_spawn_file_actions_addopen(&io, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&io, 1, 2);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, VKGAN_CLI, &io, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&io);
+  REQUIRE(rc == 0);
+  return pid;
+}
+
+TEST_CASE("a run killed at random points and resumed ends with the uninterrupted weights") {
+  std::string dir = test::scratch_dir("cli-kill");
+  std::string log = dir + "/log.txt";
+  // Four steps an epoch: a checkpoint every four steps, so kills land in
+  // iterations, in checkpoint writes and in start-up.
+  auto run_args = [](const std::string& out) {
+    return std::vector<std::string>{"train", "--model", "mlpgan28", "--limit", "64", "--batch",
+                                    "16", "--epochs", "10", "--log-every", "2", "--quiet",
+                                    "--out", out};
+  };
+  auto finish = [&](pid_t pid) {
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    return status;
+  };
+  int status = finish(spawn_vkgan(run_args(dir + "/whole"), log));
+  REQUIRE_MESSAGE(WIFEXITED(status), test::read_file(log));
+  REQUIRE_MESSAGE(WEXITSTATUS(status) == 0, test::read_file(log));
+
+  fs::path out = dir + "/killed";
+  std::mt19937 rng(20261204);
+  std::uniform_int_distribution<int> delay_ms(150, 2500);
+  int kills = 0, runs = 0;
+  for (;;) {
+    bool resumable = fs::exists(out / "checkpoint.safetensors");
+    std::vector<std::string> args = resumable ? std::vector<std::string>{"train", "--resume",
+                                                                         out.string(), "--quiet"}
+                                              : run_args(out.string());
+    pid_t pid = spawn_vkgan(args, log);
+    ++runs;
+    if (kills < 6) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+      kill(pid, SIGKILL);
+    }
+    status = finish(pid);
+    if (WIFSIGNALED(status)) {
+      ++kills;
+      continue;
+    }
+    REQUIRE_MESSAGE(WEXITSTATUS(status) == 0, test::read_file(log));
+    break;
+  }
+  MESSAGE(kills << " kills over " << runs << " runs");
+  CHECK(kills >= 3);
+
+  CHECK(test::loss_columns(out / "losses.csv") == test::loss_columns(dir + "/whole/losses.csv"));
+  auto a = load_safetensors(dir + "/whole/checkpoint.safetensors");
+  auto b = load_safetensors(out / "checkpoint.safetensors");
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].name == b[i].name);
+    CHECK(a[i].data == b[i].data);
+  }
+  for (const auto& e : fs::directory_iterator(out))
+    CHECK_MESSAGE(e.path().filename().string().find(".tmp.") == std::string::npos,
+                  e.path().string());
 }
 
 TEST_CASE("help describes every subcommand") {

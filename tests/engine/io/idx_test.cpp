@@ -88,6 +88,19 @@ TEST_CASE("read_idx_images reads the 10000 Fashion-MNIST t10k images of 28x28") 
   CHECK(std::any_of(images.pixels.begin(), images.pixels.end(), [](uint8_t p) { return p; }));
 }
 
+TEST_CASE("read_idx_images with a limit reads only the first images") {
+  std::string dir = test::scratch_dir("idx-limit");
+  // The header claims far more images than follow: a limit within what is
+  // there reads those and stops; one beyond it still meets the short file.
+  fs::path p = write_file(dir, "part.idx", gzip_stored(idx_bytes(0x803, {3000000, 2, 3}, 5 * 6)));
+  IdxImages first = read_idx_images(p, 4);
+  CHECK(first.count == 4);
+  REQUIRE(first.pixels.size() == 24);
+  CHECK(first.pixels[23] == uint8_t((23 * 7 + 3) & 0xff));
+  CHECK(error_of([&] { read_idx_images(p, 6); }).find("only 30 bytes follow the header") !=
+        std::string::npos);
+}
+
 TEST_CASE("read_idx_labels reads the Fashion-MNIST t10k labels, all 0 to 9") {
   fs::path file = kFashion / "t10k-labels-idx1-ubyte.gz";
   if (!fs::exists(file)) {
