@@ -243,6 +243,8 @@ void Run::write_samples(const std::string& label) {
 }
 
 void Run::evaluate(int64_t epoch) {
+  // The same noise at every eval, apart from the sample grid's, so epochs
+  // differ only by the weights.
   std::vector<float> img = gan_->sample_many(holdout_.count, c_.seed ^ 0x5EEDull);
   for (float& v : img) v = c_.preprocess.inverse(v);
   ImageSet gen;
