@@ -1,9 +1,12 @@
-// IDX data sets and epoch shuffles.
+// IDX and HDF5 data sets, preprocessing, and epoch shuffles.
 #include "engine/dataset.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "engine/error.hpp"
+#include "engine/io/hdf5.hpp"
 #include "engine/io/idx.hpp"
 
 namespace vkgan {
@@ -41,6 +44,88 @@ ImageSet load_idx_dataset(const std::filesystem::path& path, int64_t limit) {
   set.pixels.resize(n);
   for (size_t i = 0; i < n; ++i) set.pixels[i] = float(idx.pixels[i]) / 127.5f - 1.0f;
   return set;
+}
+
+float Preprocess::forward(float x) const {
+  return float(scale * (log1p ? std::log1p(double(x)) : double(x)));
+}
+
+float Preprocess::inverse(float y) const {
+  double v = double(y) / scale;
+  return float(log1p ? std::expm1(v) : v);
+}
+
+bool is_hdf5_path(const std::filesystem::path& path) {
+  std::string e = path.extension().string();
+  return e == ".h5" || e == ".hdf5" || e == ".he5";
+}
+
+Hdf5Sets load_hdf5_dataset(const std::filesystem::path& path, const Hdf5Options& o) {
+  auto file = std::make_shared<Hdf5Images>(path, o.key);
+  int64_t total = o.limit > 0 ? std::min(o.limit, file->count()) : file->count();
+  if (o.holdout < 0 || o.holdout >= total)
+    fail("{}: dataset '{}': --holdout {} leaves no training images of {}", path.string(), o.key,
+         o.holdout, total);
+  Hdf5Sets sets;
+  sets.dims = file->dims();
+  for (ImageSet* s : {&sets.train, &sets.holdout}) {
+    s->source = path.string() + ":" + o.key;
+    s->image = file->image();
+    s->preprocess = o.preprocess;
+  }
+  int64_t per = file->image().elements();
+  sets.train.count = total - o.holdout;
+  sets.holdout.count = o.holdout;
+
+  // Held-out images stay raw: they are judged against inverted samples.
+  sets.holdout.pixels.resize(size_t(o.holdout * per));
+  file->read(total - o.holdout, o.holdout, sets.holdout.pixels.data());
+  if (uint64_t(sets.train.count * per) * sizeof(float) > o.stream_above_bytes) {
+    sets.train.file = file;
+    sets.train.block = std::max<int64_t>(1, o.block);
+    return sets;
+  }
+  sets.train.pixels.resize(size_t(sets.train.count * per));
+  file->read(0, sets.train.count, sets.train.pixels.data());
+  if (!o.preprocess.identity())
+    for (float& v : sets.train.pixels) v = o.preprocess.forward(v);
+  return sets;
+}
+
+void EpochFeed::start_epoch(int64_t epoch) {
+  epoch_ = epoch;
+  if (!set_.streamed()) {
+    order_ = epoch_order(set_.count, seed_, epoch);
+    return;
+  }
+  int64_t n = (set_.count + set_.block - 1) / set_.block;
+  blocks_ = epoch_order(n, seed_, epoch);
+  block_start_.assign(1, 0);
+  for (int64_t b : blocks_)
+    block_start_.push_back(block_start_.back() + std::min(set_.block, set_.count - b * set_.block));
+  loaded_ = -1;
+}
+
+void EpochFeed::copy(int64_t epoch, int64_t position, float* dst) {
+  if (epoch != epoch_) start_epoch(epoch);
+  int64_t per = set_.image.elements();
+  if (!set_.streamed()) {
+    std::copy_n(set_.at(order_[size_t(position)]), per, dst);
+    return;
+  }
+  size_t k = size_t(std::upper_bound(block_start_.begin(), block_start_.end(), position) -
+                    block_start_.begin() - 1);
+  if (int64_t(k) != loaded_) {
+    int64_t first = blocks_[k] * set_.block, n = block_start_[k + 1] - block_start_[k];
+    buffer_.resize(size_t(n * per));
+    set_.file->read(first, n, buffer_.data());
+    if (!set_.preprocess.identity())
+      for (float& v : buffer_) v = set_.preprocess.forward(v);
+    // Each block gets its own shuffle, keyed by the block too.
+    within_ = epoch_order(n, seed_ ^ (uint64_t(blocks_[k] + 1) * 0x9E3779B97F4A7C15ull), epoch);
+    loaded_ = int64_t(k);
+  }
+  std::copy_n(buffer_.data() + within_[size_t(position - block_start_[k])] * per, per, dst);
 }
 
 std::vector<int64_t> epoch_order(int64_t count, uint64_t seed, int64_t epoch) {

@@ -150,4 +150,21 @@ std::vector<float> Gan::sample(int64_t n, uint64_t seed, int64_t counter) {
   return s->program->read(s->images);
 }
 
+std::vector<float> Gan::sample_many(int64_t n, uint64_t seed, int64_t chunk) {
+  std::vector<float> out;
+  // Batch norm uses the batch's statistics: no chunk is smaller than 2.
+  chunk = std::max<int64_t>(2, std::min(chunk, n));
+  for (int64_t k = 0; k * chunk < n; ++k) {
+    int64_t take = std::min(chunk, n - k * chunk);
+    GanStep s;
+    build_sampler(s, model_, std::max<int64_t>(take, 2), seed, k);
+    s.program = std::make_unique<Program>(ws_, s.graph, ProgramOptions{{s.images}, {}, false});
+    s.program->run();
+    std::vector<float> img = s.program->read(s.images);
+    int64_t per = model_.image.elements();
+    out.insert(out.end(), img.begin(), img.begin() + take * per);
+  }
+  return out;
+}
+
 }  // namespace vkgan

@@ -68,6 +68,9 @@ class Gan {
   // Generated images [n, C, H, W] from a fixed noise draw (`seed`, `counter`),
   // not touching the training counters.
   std::vector<float> sample(int64_t n, uint64_t seed, int64_t counter);
+  // n images in programs of `chunk` images (the noise draw of chunk k is
+  // counter k), each program dropped after use, so n can be large.
+  std::vector<float> sample_many(int64_t n, uint64_t seed, int64_t chunk = 250);
 
  private:
   const GanModel& model_;

@@ -5,7 +5,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -14,6 +16,7 @@
 #include "engine/checkpoint.hpp"
 #include "engine/dataset.hpp"
 #include "engine/diagnose.hpp"
+#include "engine/evaluate.hpp"
 #include "engine/io/atomic_file.hpp"
 #include "engine/io/plot.hpp"
 #include "engine/io/png.hpp"
@@ -47,6 +50,11 @@ nlohmann::json config_json(const TrainConfig& c, const Context& ctx) {
           {"seed", c.seed},
           {"loss", c.loss},
           {"limit", c.limit},
+          {"key", c.key},
+          {"preprocess", {{"scale", c.preprocess.scale}, {"log1p", c.preprocess.log1p}}},
+          {"holdout", c.holdout},
+          {"eval_every", c.eval_every},
+          {"threshold", c.threshold},
           {"device",
            {{"name", ctx.info().name}, {"driver", ctx.info().driver}, {"type", ctx.info().type}}}};
 }
@@ -139,13 +147,17 @@ class Run {
   void fill_batch(float* dst, int64_t step, int64_t sub);
   void read_logs(int64_t from, int64_t to);
   [[noreturn]] void diverged(int64_t step, float loss_d, float loss_g);
+  void load_data();
   void write_samples(const std::string& label);
+  void evaluate(int64_t epoch);
   void checkpoint();
   void report(int64_t step, bool final);
 
   TrainConfig c_;
   std::unique_ptr<Context> ctx_;
-  ImageSet data_;
+  ImageSet data_, holdout_;
+  std::vector<int64_t> dims_;  // an HDF5 dataset's stored shape
+  std::unique_ptr<EpochFeed> feed_;
   const GanModel& model_;
   std::unique_ptr<Gan> gan_;
   int64_t per_epoch_ = 0, total_ = 0, start_ = 0, step_ = 0;
@@ -153,8 +165,6 @@ class Run {
   int64_t checkpoint_step_ = -1;  // the step of the checkpoint on disk
   uint32_t counter_base_ = 0;
   std::vector<LossRow> rows_;
-  std::vector<int64_t> order_;
-  int64_t order_epoch_ = -1;
   Clock::time_point t0_;
   double seconds_before_ = 0;
   bool tty_ = false;
@@ -162,8 +172,7 @@ class Run {
 
 Run::Run(const TrainConfig& c) : c_(c), model_(find_model(c.model)) {
   prepare_out(c_);
-  if (c_.data.empty()) c_.data = default_fashion_mnist();
-  data_ = load_idx_dataset(c_.data, c_.limit);
+  load_data();
   if (data_.image != model_.image)
     fail("{}: images are {}, model {} takes {}", data_.source, data_.image, model_.name,
          model_.image);
@@ -187,16 +196,34 @@ Run::Run(const TrainConfig& c) : c_(c), model_(find_model(c.model)) {
   tty_ = isatty(STDOUT_FILENO) && !c_.quiet;
 }
 
-void Run::fill_batch(float* dst, int64_t step, int64_t sub) {
-  int64_t epoch = step / per_epoch_;
-  if (epoch != order_epoch_) {
-    order_ = epoch_order(data_.count, c_.seed, epoch);
-    order_epoch_ = epoch;
+void Run::load_data() {
+  if (c_.data.empty()) c_.data = default_fashion_mnist();
+  bool hdf5 = is_hdf5_path(c_.data);
+  if (!hdf5 && (c_.holdout > 0 || c_.eval_every > 0 || !c_.preprocess.identity()))
+    fail("{}: --holdout, --eval-every, --scale and --log1p are for HDF5 (.h5) data",
+         c_.data.string());
+  if (!hdf5) {
+    data_ = load_idx_dataset(c_.data, c_.limit);
+  } else {
+    Hdf5Options o;
+    o.key = c_.key;
+    o.preprocess = c_.preprocess;
+    o.limit = c_.limit;
+    o.holdout = c_.holdout;
+    Hdf5Sets sets = load_hdf5_dataset(c_.data, o);
+    data_ = std::move(sets.train);
+    holdout_ = std::move(sets.holdout);
+    dims_ = sets.dims;
   }
+  if (c_.eval_every > 0 && holdout_.count < 2)
+    fail("--eval-every needs held-out images to judge against: pass --holdout N (N >= 2)");
+  feed_ = std::make_unique<EpochFeed>(data_, c_.seed);
+}
+
+void Run::fill_batch(float* dst, int64_t step, int64_t sub) {
   int64_t first = ((step % per_epoch_) * c_.d_steps + sub) * c_.batch;
   int64_t n = data_.image.elements();
-  for (int64_t i = 0; i < c_.batch; ++i)
-    std::copy_n(data_.at(order_[size_t(first + i)]), n, dst + i * n);
+  for (int64_t i = 0; i < c_.batch; ++i) feed_->copy(step / per_epoch_, first + i, dst + i * n);
 }
 
 // Row of the log ring for iteration `step`: its D steps log at the draw
@@ -261,9 +288,38 @@ void Run::diverged(int64_t step, float loss_d, float loss_g) {
 void Run::write_samples(const std::string& label) {
   fs::create_directories(c_.out / "samples");
   std::vector<float> img = gan_->sample(64, c_.seed, 0);
+  // Physics values span decades: the grid shows them on a log scale.
+  if (!dims_.empty()) {
+    for (float& v : img) v = c_.preprocess.inverse(v);
+    log_display(img.data(), img.size());
+  }
   const Shape& s = model_.image;
   write_image_grid_png(c_.out / "samples" / (label + ".png"), img.data(), 64, int(s[1]), int(s[2]),
                        8);
+}
+
+void Run::evaluate(int64_t epoch) {
+  // The same noise at every eval, apart from the sample grid's, so epochs
+  // differ only by the weights.
+  std::vector<float> img = gan_->sample_many(holdout_.count, c_.seed ^ 0x5EEDull);
+  for (float& v : img) v = c_.preprocess.inverse(v);
+  ImageSet gen;
+  gen.source = "generated";
+  gen.image = model_.image;
+  gen.count = holdout_.count;
+  gen.pixels = std::move(img);
+  EvalOptions o;
+  o.threshold = c_.threshold;
+  o.seed = c_.seed;
+  fs::path dir = c_.out / "eval" / fmt::format("epoch-{:03}", epoch);
+  EvalResult r = evaluate_jets(holdout_, gen, dir, o);
+  if (c_.quiet) return;
+  // One line: each observable's W1 over its floor, 1 being as good as it gets.
+  std::string line = fmt::format("eval epoch {} | W1/floor", epoch);
+  for (const EvalRow& row : r.rows)
+    line += row.has_ratio() ? fmt::format(" {} {:.1f}", row.name, row.ratio())
+                          : fmt::format(" {} {:.3g}", row.name, row.w1);
+  fmt::print("{}{} | {}\n", tty_ ? "\n" : "", line, dir.string());
 }
 
 void Run::checkpoint() {
@@ -346,7 +402,9 @@ TrainResult Run::go() {
         std::stod(info.metadata.count("vkgan.seconds") ? info.metadata.at("vkgan.seconds") : "0");
     rows_ = read_csv(c_.out / "losses.csv", start_);
   } else {
-    write_file_atomic(c_.out / "config.json", config_json(c_, *ctx_).dump(2) + "\n");
+    nlohmann::json j = config_json(c_, *ctx_);
+    if (!dims_.empty()) j["data_dims"] = dims_;
+    write_file_atomic(c_.out / "config.json", j.dump(2) + "\n");
   }
   step_ = start_;
   saved_step_ = start_;
@@ -406,6 +464,8 @@ TrainResult Run::go() {
     }
     if (epoch_end) {
       write_samples(fmt::format("epoch-{:03}", step_ / per_epoch_));
+      if (c_.eval_every > 0 && (step_ / per_epoch_) % c_.eval_every == 0)
+        evaluate(step_ / per_epoch_);
       checkpoint();
       next_epoch_end += per_epoch_;
     }
@@ -458,6 +518,15 @@ TrainConfig read_run_config(const fs::path& out) {
     c.seed = j.at("seed");
     c.loss = j.at("loss");
     c.limit = j.value("limit", int64_t(0));
+    c.key = j.value("key", std::string("image"));
+    if (j.contains("preprocess")) {
+      c.preprocess.scale = j["preprocess"].at("scale");
+      c.preprocess.log1p = j["preprocess"].at("log1p");
+    }
+    c.holdout = j.value("holdout", int64_t(0));
+    c.eval_every = j.value("eval_every", int64_t(0));
+    c.threshold = j.value("threshold", 1e-3);
+    c.data_dims = j.value("data_dims", std::vector<int64_t>{});
   } catch (const std::exception& e) {
     fail("{}: missing or malformed setting ({})", file.string(), e.what());
   }

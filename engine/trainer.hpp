@@ -9,12 +9,16 @@
 //   checkpoint.safetensors weights, Adam state, step and counters; written
 //                          atomically after every epoch, at the end and on
 //                          Ctrl-C
+//   eval/epoch-NNN/        with --eval-every K: `vkgan eval` of as many
+//                          generated images as --holdout keeps aside, every
+//                          K epochs (HDF5 data only)
 #pragma once
 
 #include <atomic>
 #include <filesystem>
 #include <string>
 
+#include "engine/dataset.hpp"
 #include "engine/gan.hpp"
 
 namespace vkgan {
@@ -22,6 +26,16 @@ namespace vkgan {
 struct TrainConfig {
   std::string model = "dcgan28";
   std::filesystem::path data;  // empty: Fashion-MNIST from Debian's package
+  // HDF5 data (a .h5 file): the dataset, the preprocessing, the last images
+  // kept aside for evaluation, and how often to evaluate (0: never).
+  std::string key = "image";
+  Preprocess preprocess;
+  int64_t holdout = 0;
+  int64_t eval_every = 0;
+  double threshold = 1e-3;
+  // Read back from config.json: the HDF5 dataset's stored shape, which
+  // `vkgan sample --out FILE.h5` keeps.
+  std::vector<int64_t> data_dims;
   std::filesystem::path out = "runs/dcgan28";
   int64_t epochs = 5;
   int64_t max_steps = 0;  // 0: no limit

@@ -80,6 +80,10 @@ struct Axis {
   double unit(double v) const { return log ? std::log10(v) : v; }
 };
 
+struct Logs {
+  bool x = false, y = false;
+};
+
 struct Frame {
   double left, top, right, bottom;
 };
@@ -90,10 +94,11 @@ struct Plot {
   Axis x, y;
   double px(double ux) const { return f.left + (ux - x.lo) / (x.hi - x.lo) * (f.right - f.left); }
   double py(double uy) const { return f.bottom - (uy - y.lo) / (y.hi - y.lo) * (f.bottom - f.top); }
+  Logs logs() const { return {x.log, y.log}; }
 };
 
-bool drawable(double x, double y, bool log_y) {
-  return std::abs(x) < kHuge && std::abs(y) < kHuge && (!log_y || y > 0);
+bool drawable(double x, double y, Logs log) {
+  return std::abs(x) < kHuge && std::abs(y) < kHuge && (!log.x || x > 0) && (!log.y || y > 0);
 }
 
 // --- axes -------------------------------------------------------------
@@ -175,11 +180,11 @@ Axis log_axis(Range r, int target_ticks) {
 }
 
 // The drawable extent of all series on each axis.
-std::pair<Range, Range> data_ranges(const std::vector<Series>& series, bool log_y) {
+std::pair<Range, Range> data_ranges(const std::vector<Series>& series, Logs log) {
   Range xr, yr;
   for (const Series& s : series)
     for (size_t i = 0; i < s.x.size(); ++i)
-      if (drawable(s.x[i], s.y[i], log_y)) {
+      if (drawable(s.x[i], s.y[i], log)) {
         xr.add(s.x[i]);
         yr.add(s.y[i]);
       }
@@ -299,11 +304,11 @@ void draw_series(const Plot& p, const Series& s, Rgb c) {
     run = 0;
   };
   for (size_t i = 0; i < s.x.size(); ++i) {
-    if (!drawable(s.x[i], s.y[i], p.y.log)) {
+    if (!drawable(s.x[i], s.y[i], p.logs())) {
       end_run();
       continue;
     }
-    last_x = p.px(s.x[i]);
+    last_x = p.px(p.x.unit(s.x[i]));
     last_y = p.py(p.y.unit(s.y[i]));
     if (run++ == 0) cairo_move_to(cr, last_x, last_y);
     else cairo_line_to(cr, last_x, last_y);
@@ -344,10 +349,10 @@ size_t ink_under(const Plot& p, const std::vector<Series>& series, const Box& b)
   size_t n = 0;
   for (const Series& s : series)
     for (size_t i = 0; i + 1 < s.x.size(); ++i) {
-      if (!drawable(s.x[i], s.y[i], p.y.log) || !drawable(s.x[i + 1], s.y[i + 1], p.y.log))
+      if (!drawable(s.x[i], s.y[i], p.logs()) || !drawable(s.x[i + 1], s.y[i + 1], p.logs()))
         continue;
-      double x0 = p.px(s.x[i]), y0 = p.py(p.y.unit(s.y[i]));
-      double x1 = p.px(s.x[i + 1]), y1 = p.py(p.y.unit(s.y[i + 1]));
+      double x0 = p.px(p.x.unit(s.x[i])), y0 = p.py(p.y.unit(s.y[i]));
+      double x1 = p.px(p.x.unit(s.x[i + 1])), y1 = p.py(p.y.unit(s.y[i + 1]));
       for (double t : {0.0, 0.25, 0.5, 0.75}) n += b.holds(x0 + t * (x1 - x0), y0 + t * (y1 - y0));
     }
   return n;
@@ -456,18 +461,16 @@ void draw_plot(const Plot& p, const Labels& text, const std::vector<Series>& ser
   if (!series.empty()) draw_legend(p, series);
 }
 
-}  // namespace
-
-void plot_lines_png(const std::filesystem::path& file, const std::string& title,
-                    const std::string& xlabel, const std::string& ylabel,
-                    const std::vector<Series>& series, bool log_y, int width, int height) {
+void plot_png(const std::filesystem::path& file, const std::string& title,
+              const std::string& xlabel, const std::string& ylabel,
+              const std::vector<Series>& series, Logs log, int width, int height) {
   VKGAN_ASSERT(width >= 200 && height >= 150 && width <= 16384 && height <= 16384,
                "plot of {}x{} pixels", width, height);
   check_series(file, series);
-  auto [xr, yr] = data_ranges(series, log_y);
-  int y_ticks = std::max(2, height / 70);
-  Axis x = linear_axis(xr, std::max(2, width / 110));
-  Axis y = log_y ? log_axis(yr, y_ticks) : linear_axis(yr, y_ticks);
+  auto [xr, yr] = data_ranges(series, log);
+  int x_ticks = std::max(2, width / 110), y_ticks = std::max(2, height / 70);
+  Axis x = log.x ? log_axis(xr, x_ticks) : linear_axis(xr, x_ticks);
+  Axis y = log.y ? log_axis(yr, y_ticks) : linear_axis(yr, y_ticks);
 
   std::unique_ptr<cairo_surface_t, SurfaceFree> surface(
       cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
@@ -480,6 +483,119 @@ void plot_lines_png(const std::filesystem::path& file, const std::string& title,
   std::string png;
   check_cairo(cairo_surface_write_to_png_stream(surface.get(), append_png, &png), file,
               "encode the plot as PNG");
+  write_file_atomic(file, png);
+}
+
+}  // namespace
+
+void plot_lines_png(const std::filesystem::path& file, const std::string& title,
+                    const std::string& xlabel, const std::string& ylabel,
+                    const std::vector<Series>& series, bool log_y, int width, int height) {
+  plot_png(file, title, xlabel, ylabel, series, {false, log_y}, width, height);
+}
+
+// Each series becomes its outline: up and down at every bin edge, so a
+// histogram reads as steps; on a log y axis empty bins break the outline.
+void plot_histograms_png(const std::filesystem::path& file, const std::string& title,
+                         const std::string& xlabel, const std::vector<Histogram>& hists,
+                         bool log_x, bool log_y, int width, int height) {
+  std::vector<Series> series;
+  for (const Histogram& h : hists) {
+    VKGAN_ASSERT(h.edges.size() == h.density.size() + 1, "{} edges for {} bins", h.edges.size(),
+                 h.density.size());
+    Series s{h.label, {}, {}};
+    for (size_t i = 0; i < h.density.size(); ++i) {
+      s.x.insert(s.x.end(), {h.edges[i], h.edges[i + 1]});
+      s.y.insert(s.y.end(), {h.density[i], h.density[i]});
+    }
+    series.push_back(std::move(s));
+  }
+  plot_png(file, title, xlabel, "density", series, {log_x, log_y}, width, height);
+}
+
+namespace {
+
+// Viridis at nine stops, interpolated linearly: ordered in lightness, so a
+// grey print and most colour-blind readers still see the order.
+Rgb viridis(double t) {
+  constexpr Rgb kStops[] = {{0.267, 0.005, 0.329}, {0.283, 0.141, 0.458}, {0.254, 0.265, 0.530},
+                            {0.207, 0.372, 0.553}, {0.164, 0.471, 0.558}, {0.128, 0.567, 0.551},
+                            {0.135, 0.659, 0.518}, {0.478, 0.821, 0.318}, {0.993, 0.906, 0.144}};
+  t = std::clamp(t, 0.0, 1.0) * (std::size(kStops) - 1);
+  size_t i = std::min(size_t(t), std::size(kStops) - 2);
+  double f = t - double(i);
+  const Rgb &a = kStops[i], &b = kStops[i + 1];
+  return {a.r + f * (b.r - a.r), a.g + f * (b.g - a.g), a.b + f * (b.b - a.b)};
+}
+
+void draw_colour_bar(cairo_t* cr, double x, double top, double h, double hi, bool log_scale,
+                     double decades) {
+  for (int i = 0; i < int(h); ++i) {
+    Rgb c = viridis(1.0 - double(i) / h);
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+    cairo_rectangle(cr, x, top + i, 16, 1);
+    cairo_fill(cr);
+  }
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  set_font(cr, kTickFont);
+  int steps = log_scale ? std::max(1, int(decades)) : 4;
+  for (int k = 0; k <= steps; ++k) {
+    double frac = double(k) / steps;
+    double v = log_scale ? hi * std::pow(10.0, -decades * (1 - frac)) : hi * frac;
+    text_at(cr, short_exponent(v, 2), x + 22, top + h * (1 - frac), 0, 0.5);
+  }
+}
+
+}  // namespace
+
+void plot_images_png(const std::filesystem::path& file, const std::string& title,
+                     const std::vector<ImagePanel>& panels, bool log_scale, double decades,
+                     int cell) {
+  double hi = 0;
+  int ph = 0, pw = 0;
+  for (const ImagePanel& p : panels) {
+    VKGAN_ASSERT(p.values.size() == size_t(p.height) * size_t(p.width), "panel {}x{} has {}",
+                 p.height, p.width, p.values.size());
+    for (double v : p.values)
+      if (std::isfinite(v)) hi = std::max(hi, v);
+    ph = std::max(ph, p.height * cell);
+    pw = std::max(pw, p.width * cell);
+  }
+  if (!(hi > 0)) hi = 1;
+  const int gap = 24, top = 44, label_h = 24;
+  int width = gap + int(panels.size()) * (pw + gap) + 80, height = top + label_h + ph + gap;
+  std::unique_ptr<cairo_surface_t, SurfaceFree> surface(
+      cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
+  std::unique_ptr<cairo_t, ContextFree> cr(cairo_create(surface.get()));
+  cairo_t* c = cr.get();
+  cairo_set_source_rgb(c, 1, 1, 1);
+  cairo_paint(c);
+  cairo_set_source_rgb(c, 0, 0, 0);
+  set_font(c, kTitleFont, true);
+  text_at(c, title, width / 2.0, 14, 0.5, 0);
+
+  for (size_t k = 0; k < panels.size(); ++k) {
+    const ImagePanel& p = panels[k];
+    double x0 = gap + double(k) * (pw + gap), y0 = top + label_h;
+    cairo_set_source_rgb(c, 0, 0, 0);
+    set_font(c, kLabelFont);
+    text_at(c, p.label, x0 + pw / 2.0, top + label_h / 2.0, 0.5, 0.5);
+    for (int i = 0; i < p.height; ++i)
+      for (int j = 0; j < p.width; ++j) {
+        double v = p.values[size_t(i) * size_t(p.width) + size_t(j)];
+        double t = !(v > 0) ? 0 : log_scale ? 1 + std::log10(v / hi) / decades : v / hi;
+        Rgb col = viridis(t);
+        cairo_set_source_rgb(c, col.r, col.g, col.b);
+        cairo_rectangle(c, x0 + j * cell, y0 + i * cell, cell, cell);
+        cairo_fill(c);
+      }
+  }
+  draw_colour_bar(c, gap + double(panels.size()) * (pw + gap) - gap / 2.0, top + label_h, ph, hi,
+                  log_scale, decades);
+  check_cairo(cairo_status(c), file, "draw the images");
+  std::string png;
+  check_cairo(cairo_surface_write_to_png_stream(surface.get(), append_png, &png), file,
+              "encode the images as PNG");
   write_file_atomic(file, png);
 }
 

@@ -5,6 +5,7 @@
 
 #include <png.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -86,6 +87,13 @@ uint8_t pixel_byte(float v) {
   if (!(v > -1.0f)) return 0;
   if (v >= 1.0f) return 255;
   return uint8_t(std::lround((double(v) + 1.0) * 127.5));
+}
+
+void log_display(float* values, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    float v = values[i];
+    values[i] = v > 0 ? std::clamp((std::log10(v) + 4.0f) / 2.0f - 1.0f, -1.0f, 1.0f) : -1.0f;
+  }
 }
 
 void write_png_gray(const std::filesystem::path& file, int width, int height,

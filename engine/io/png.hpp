@@ -13,6 +13,10 @@ namespace vkgan {
 // clamp to its ends and NaN maps to 0, so no input can wrap around.
 uint8_t pixel_byte(float v);
 
+// Maps physics values that span decades onto [-1, 1] for display: log10(v)
+// over the four decades below 1 (1e-4 black, 1 white); zero and below black.
+void log_display(float* values, size_t n);
+
 // Writes width x height row-major gray bytes as an 8-bit grayscale PNG.
 void write_png_gray(const std::filesystem::path& file, int width, int height,
                     const std::vector<uint8_t>& pixels);

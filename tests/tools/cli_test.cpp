@@ -12,10 +12,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "engine/io/hdf5.hpp"
 #include "engine/io/safetensors.hpp"
 #include "tests/support.hpp"
 
@@ -166,8 +169,72 @@ TEST_CASE("a run killed at random points and resumed ends with the uninterrupted
                   e.path().string());
 }
 
+TEST_CASE("bad HDF5 data is refused in one line, with no HDF5 error stack") {
+  std::string dir = test::scratch_dir("cli-hdf5");
+  std::string out = " --out " + dir + "/run";
+  std::vector<float> px(4 * 33 * 33, 0.5f);
+  write_hdf5_images(fs::path(dir) / "jets.h5", "image", {4, 33, 33}, px.data());
+  std::ofstream(fs::path(dir) / "text.h5") << "plain text";
+  refused("train --model jetgan33 --data " + dir + "/text.h5" + out, "cannot open as HDF5");
+  refused("train --model jetgan33 --data " + dir + "/jets.h5 --key pt" + out,
+          "no dataset 'pt'; the file holds: image");
+  refused("train --model dcgan28 --data " + dir + "/jets.h5" + out,
+          "images are [1,33,33], model dcgan28 takes [1,28,28]");
+  refused("train --model jetgan33 --data " + dir + "/jets.h5 --eval-every 1" + out,
+          "--eval-every needs held-out images");
+  refused("train --model jetgan33 --data " + dir + "/jets.h5 --scale 0" + out,
+          "--scale must be a positive number, got 0");
+  refused("eval --generated " + dir + "/jets.h5", "--real FILE is required");
+  refused("eval --real " + dir + "/jets.h5 --generated " + dir + "/text.h5 --out " + dir + "/e",
+          "text.h5: cannot open as HDF5");
+  CHECK(!fs::exists(fs::path(dir) / "run"));
+}
+
+// The real jet images stay outside the project (../shared/data/README.md).
+const fs::path kJets = fs::path(VKGAN_SOURCE_ROOT) / "../shared/data/jets/quark-200gev-seed1.h5";
+
+TEST_CASE("jetgan33 trains on real jet images, samples to HDF5, and eval judges it") {
+  if (!fs::exists(kJets)) {
+    MESSAGE("skipped: no real jet images at " << kJets.string());
+    return;
+  }
+  std::string dir = test::scratch_dir("cli-jets");
+  fs::path run = fs::path(dir) / "run";
+  // 32 training images in batches of 8: one epoch is 4 steps, then an eval
+  // of 100 generated images against the 100 held out.
+  std::string data = " --data " + kJets.string(), out = " --out " + run.string();
+  Outcome o = vkgan("train --model jetgan33 --limit 132 --holdout 100 --batch 8 --epochs 1" + data +
+                    out + " --eval-every 1 --quiet");
+  INFO(o.err);
+  REQUIRE(o.code == 0);
+  CHECK(fs::exists(run / "eval/epoch-001/eval.json"));
+  CHECK(fs::exists(run / "samples/epoch-001.png"));
+
+  fs::path gen = fs::path(dir) / "gen.h5";
+  std::string checkpoint = (run / "checkpoint.safetensors").string();
+  o = vkgan("sample --checkpoint " + checkpoint + " --n 300 --out " + gen.string());
+  REQUIRE(o.code == 0);
+  Hdf5Images g(gen, "image");
+  CHECK(g.dims() == std::vector<int64_t>{300, 33, 33});
+  std::vector<float> px(size_t(300 * 33 * 33));
+  g.read(0, 300, px.data());
+  CHECK(*std::min_element(px.begin(), px.end()) >= 0.0f);
+
+  fs::path ev = fs::path(dir) / "eval";
+  o = vkgan("eval --real " + kJets.string() + " --limit 400 --generated " + gen.string() +
+            " --out " + ev.string());
+  REQUIRE(o.code == 0);
+  for (const char* f : {"eval.json", "eval.md", "average.png", "pixel_intensity.png",
+                        "multiplicity.png", "mass_over_pt.png", "girth.png", "tau21.png"})
+    CHECK_MESSAGE(fs::exists(ev / f), f);
+  std::ifstream md(ev / "eval.md");
+  std::string table((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  CHECK(table.find("| tau21 |") != std::string::npos);
+  CHECK(table.find("| mass_over_pt |") != std::string::npos);
+}
+
 TEST_CASE("help describes every subcommand") {
-  for (const char* sub : {"train", "sample", "bench", "opcheck", "devices"}) {
+  for (const char* sub : {"train", "sample", "bench", "opcheck", "devices", "eval"}) {
     Outcome o = vkgan(std::string(sub) + " --help");
     CHECK(o.code == 0);
   }

@@ -10,5 +10,6 @@ int cmd_train(int argc, char** argv);
 int cmd_sample(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 int cmd_dump(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 
 }  // namespace vkgan::cli

@@ -21,6 +21,7 @@ struct Command {
 const Command kCommands[] = {
     {"train", vkgan::cli::cmd_train, "train a GAN (the main job)"},
     {"sample", vkgan::cli::cmd_sample, "draw images from a trained generator"},
+    {"eval", vkgan::cli::cmd_eval, "judge generated jet images by physics observables"},
     {"bench", vkgan::cli::cmd_bench, "time training iterations (JSON), per-node profile"},
     {"dump", vkgan::cli::cmd_dump, "draw a program's graph with its costs (DOT, SVG, HTML)"},
     {"devices", vkgan::cli::cmd_devices, "list Vulkan devices and their limits"},

@@ -1,10 +1,13 @@
 // `vkgan train` and `vkgan sample`.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <csignal>
 
 #include "engine/checkpoint.hpp"
+#include "engine/dataset.hpp"
 #include "engine/gan.hpp"
+#include "engine/io/hdf5.hpp"
 #include "engine/io/png.hpp"
 #include "engine/trainer.hpp"
 #include "engine/vulkan/context.hpp"
@@ -28,7 +31,15 @@ int cmd_train(int argc, char** argv) {
   TrainConfig d;
   Args args("train", "Train a GAN; writes samples, losses and checkpoints to --out.");
   args.option("model", "NAME", "model to train: " + models_list(), d.model)
-      .option("data", "PATH", "IDX images file or folder (default: Debian's Fashion-MNIST)")
+      .option("data", "PATH",
+              "IDX images file or folder, or an HDF5 file (.h5) (default: Debian's "
+              "Fashion-MNIST)")
+      .option("key", "NAME", "HDF5 dataset to train on, [N,H,W] or [N,C,H,W] floats", "image")
+      .option("scale", "F", "HDF5 data: multiply the values by F (undone on samples)", "1")
+      .flag("log1p", "HDF5 data: train on log(1 + x), for values spanning decades")
+      .option("holdout", "N", "HDF5 data: keep the last N images out of training, for eval", "0")
+      .option("eval-every", "K", "run `vkgan eval` on --holdout images every K epochs", "0")
+      .option("threshold", "T", "eval: a pixel above T is lit", "1e-3")
       .option("out", "DIR", "run folder", "runs/<model>")
       .option("epochs", "N", "passes over the data", std::to_string(d.epochs))
       .option("max-steps", "N", "stop after N iterations (0: no limit)", "0")
@@ -49,8 +60,9 @@ int cmd_train(int argc, char** argv) {
 
   TrainConfig c;
   if (args.has("resume")) {
-    for (const char* fixed : {"model", "data", "out", "batch", "d-steps", "lr", "beta1", "beta2",
-                              "loss", "seed", "limit", "force"})
+    for (const char* fixed :
+         {"model", "data", "out", "batch", "d-steps", "lr", "beta1", "beta2", "loss", "seed",
+          "limit", "force", "key", "scale", "log1p", "holdout", "eval-every", "threshold"})
       if (args.has(fixed))
         fail("--{} cannot change a resumed run; its settings come from {}/config.json", fixed,
              args.str("resume"));
@@ -74,6 +86,14 @@ int cmd_train(int argc, char** argv) {
     c.seed = uint64_t(args.integer("seed", 0, int64_t(1) << 62));
     c.limit = args.integer("limit", 0, int64_t(1) << 40);
     c.force = args.on("force");
+    c.key = args.str("key");
+    c.preprocess.scale = args.real("scale");
+    if (!(c.preprocess.scale > 0) || !std::isfinite(c.preprocess.scale))
+      fail("--scale must be a positive number, got {}", args.str("scale"));
+    c.preprocess.log1p = args.on("log1p");
+    c.holdout = args.integer("holdout", 0, int64_t(1) << 40);
+    c.eval_every = args.integer("eval-every", 0, 1 << 20);
+    c.threshold = args.real("threshold");
   }
   if (!(c.lr > 0)) fail("--lr must be positive, got {}", c.lr);
   c.device = args.str("device");
@@ -95,19 +115,38 @@ int cmd_train(int argc, char** argv) {
   return 0;
 }
 
+namespace {
+
+// Generated images, preprocessing undone, as the training dataset's layout
+// and key.
+void write_samples_hdf5(const std::filesystem::path& file, const TrainConfig& run,
+                        const GanModel& model, std::vector<float> img, int64_t n) {
+  for (float& v : img) v = run.preprocess.inverse(v);
+  std::vector<int64_t> dims = {n, model.image[0], model.image[1], model.image[2]};
+  if (run.data_dims.size() == 3) dims = {n, model.image[1], model.image[2]};
+  write_hdf5_images(file, run.key, dims, img.data());
+}
+
+}  // namespace
+
 int cmd_sample(int argc, char** argv) {
-  Args args("sample", "Draw images from a trained generator into a PNG grid.");
+  Args args("sample",
+            "Draw images from a trained generator into a PNG grid, or into an HDF5 file (.h5) "
+            "laid out as the training data.");
   args.option("checkpoint", "FILE", "checkpoint.safetensors of a run")
       .option("n", "N", "number of images", "64")
       .option("seed", "S", "noise seed", "1")
       .option("cols", "N", "grid columns", "8")
-      .option("out", "FILE", "PNG to write", "samples.png")
+      .option("out", "FILE", "PNG grid, or HDF5 file (.h5) of the images", "samples.png")
       .option("device", "N|NAME", "Vulkan device index or name substring", "");
   if (!args.parse(argc, argv)) return 0;
   if (!args.has("checkpoint")) fail("vkgan sample: --checkpoint FILE is required");
   std::filesystem::path file = args.str("checkpoint");
   TrainConfig run = read_run_config(file.parent_path().empty() ? "." : file.parent_path());
-  int64_t n = args.integer("n", 2, 1 << 16);
+  int64_t n = args.integer("n", 2, 1 << 22);
+  std::filesystem::path out = args.str("out");
+  bool hdf5 = is_hdf5_path(out);
+  if (!hdf5 && n > 1 << 16) fail("--n must be at most 65536 for a PNG grid, got {}", n);
 
   ContextOptions opts = context_options(args);
   Context ctx(opts);
@@ -116,7 +155,18 @@ int cmd_sample(int argc, char** argv) {
   go.batch = 2;
   Gan gan(ctx, model, go);
   load_checkpoint(file, gan.workspace(), model.name);
-  std::vector<float> img = gan.sample(n, uint64_t(args.integer("seed", 0, int64_t(1) << 62)), 0);
+  uint64_t seed = uint64_t(args.integer("seed", 0, int64_t(1) << 62));
+  if (hdf5) {
+    write_samples_hdf5(out, run, model, gan.sample_many(n, seed), n);
+    fmt::print("wrote {} images of {} to {} (dataset '{}')\n", n, model.name, out.string(),
+               run.key);
+    return 0;
+  }
+  std::vector<float> img = gan.sample(n, seed, 0);
+  if (!run.data_dims.empty()) {
+    for (float& v : img) v = run.preprocess.inverse(v);
+    log_display(img.data(), img.size());
+  }
   write_image_grid_png(args.str("out"), img.data(), int(n), int(model.image[1]),
                        int(model.image[2]), int(args.integer("cols", 1, 1024)));
   fmt::print("wrote {} images of {} to {}\n", n, model.name, args.str("out"));
