@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "engine/gan.hpp"
@@ -20,7 +21,12 @@
 namespace vkgan {
 
 struct TrainConfig {
-  std::string model = "dcgan28";
+  std::string model = "dcgan28";  // "layout" for a model given as layout strings
+  // TMVA-style strings (engine/layout.hpp): when `layout` is set the model
+  // is built from it and `input_layout`. The strategy's optimiser keys are
+  // applied by train(); its BatchSize, MaxEpochs and DSteps must already be
+  // in `batch`, `epochs` and `d_steps` (apply_training_strategy does it).
+  std::string input_layout, layout, training_strategy;
   std::filesystem::path data;  // empty: Fashion-MNIST from Debian's package
   std::filesystem::path out = "runs/dcgan28";
   int64_t epochs = 5;
@@ -53,5 +59,12 @@ TrainResult train(const TrainConfig& config);
 
 // Reads a run folder's config.json back (for --resume).
 TrainConfig read_run_config(const std::filesystem::path& out);
+
+// Copies the training strategy's BatchSize, MaxEpochs and DSteps into `c`.
+void apply_training_strategy(TrainConfig& c);
+
+// The model a run trains: the registered one, or the one its layout
+// strings describe, held by `own`.
+const GanModel& model_of(const TrainConfig& c, std::optional<GanModel>& own);
 
 }  // namespace vkgan

@@ -111,7 +111,7 @@ TEST_CASE_FIXTURE(test::GpuTest,
   CHECK(value("disc", "disc.fc.w", 3) == doctest::Approx(gu).epsilon(1e-5));
   CHECK(value("disc", "disc.fc.b", 3) == doctest::Approx(ge).epsilon(1e-5));
   AdamState su, se;
-  double u1 = su.step(u0, gu, 1, o.adam_d), e1 = se.step(e0, ge, 1, o.adam_d);
+  double u1 = su.step(u0, gu, 1, o.optim_d), e1 = se.step(e0, ge, 1, o.optim_d);
   CHECK(value("disc", "disc.fc.w", 0) == doctest::Approx(u1).epsilon(1e-6));
   CHECK(value("disc", "disc.fc.b", 0) == doctest::Approx(e1).epsilon(1e-6));
   CHECK(value("gen", "gen.fc.w", 0) == doctest::Approx(a0));  // G did not move
@@ -128,8 +128,8 @@ TEST_CASE_FIXTURE(test::GpuTest,
   CHECK(value("gen", "gen.fc.w", 3) == doctest::Approx(ga).epsilon(1e-5));
   CHECK(value("gen", "gen.fc.b", 3) == doctest::Approx(gc).epsilon(1e-5));
   AdamState sa, sc;
-  CHECK(value("gen", "gen.fc.w", 0) == doctest::Approx(sa.step(a0, ga, 1, o.adam_g)).epsilon(1e-6));
-  CHECK(value("gen", "gen.fc.b", 0) == doctest::Approx(sc.step(c0, gc, 1, o.adam_g)).epsilon(1e-6));
+  CHECK(value("gen", "gen.fc.w", 0) == doctest::Approx(sa.step(a0, ga, 1, o.optim_g)).epsilon(1e-6));
+  CHECK(value("gen", "gen.fc.b", 0) == doctest::Approx(sc.step(c0, gc, 1, o.optim_g)).epsilon(1e-6));
   CHECK(value("disc", "disc.fc.w", 0) == doctest::Approx(u1).epsilon(1e-6));  // D did not move
 }
 
