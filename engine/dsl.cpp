@@ -54,7 +54,7 @@ Tensor Net::dense(const std::string& layer, Tensor x, int64_t out, bool bias) {
 
 static Attrs conv_attrs(const ConvOptions& o, bool transposed) {
   Attrs a{{"stride", pair(o.stride, o.stride_w)},
-          {"padding", pair(o.padding, o.padding_w)},
+          {"padding", std::vector<int64_t>{o.padding, o.padding_w < 0 ? o.padding : o.padding_w}},
           {"dilation", pair(o.dilation)},
           {"groups", o.groups}};
   if (transposed) a.set("output_padding", pair(o.output_padding));

@@ -33,8 +33,8 @@ struct ConvOptions {
   int64_t output_padding = 0;  // transposed convolution only
   bool bias = true;
   // A rectangular kernel, stride or padding: the width's value, with the
-  // fields above the height's (0: the same as the height's).
-  int64_t kernel_w = 0, stride_w = 0, padding_w = 0;
+  // fields above the height's (0, or -1 for padding: the same as the height's).
+  int64_t kernel_w = 0, stride_w = 0, padding_w = -1;
 };
 
 struct PoolOptions {

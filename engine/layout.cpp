@@ -317,8 +317,7 @@ Tensor apply_network(Net& n, Tensor x, const std::vector<LayerSpec>& layers,
     try {
       h = apply_layer(n, h, l);
     } catch (const Error& e) {
-      fail_in_option("Layout", layout, l.begin, l.end,
-                     fmt::format("{} (input {}){}", e.what(), in, hint_for(l, in)));
+      fail_in_option("Layout", layout, l.begin, l.end, std::string(e.what()) + hint_for(l, in));
     }
     if (h.shape().elements() / h.shape()[0] > kMaxPerImage)
       fail_in_option("Layout", layout, l.begin, l.end,
