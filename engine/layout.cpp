@@ -113,6 +113,7 @@ struct Grammar {
 };
 
 const Grammar kGrammar[] = {
+    // NOTE: keep README.md's grammar table in step with these forms.
     {"DENSE", "DENSE|units|ACT", {3}},
     {"CONV", "CONV|filters|kh|kw|sh|sw|ph|pw|ACT", {9}},
     {"TRANSCONV", "TRANSCONV|filters|kh|kw|sh|sw|ph|pw[|output_padding]|ACT", {9, 10}},
@@ -128,11 +129,10 @@ std::string counts_text(const std::vector<size_t>& c) {
   return fmt::format("{} or {}", c[0], c[1]);
 }
 
+// kh|kw|sh|sw and, with `padding`, ph|pw, from field `at` on.
 void window_fields(const Where& w, const std::vector<Piece>& f, size_t at, LayerSpec& l,
                    bool padding) {
-  const char* kw = l.kind == LayerKind::kTransConv ? "TRANSCONV"
-                   : l.kind == LayerKind::kConv    ? "CONV"
-                                                   : "pooling";
+  std::string kw = upper(f[0].text);
   auto field = [&](size_t i, const char* name, int64_t lo) {
     return integer(w, f[at + i], fmt::format("{} of {}", name, kw), lo, 64);
   };

@@ -44,8 +44,8 @@ nlohmann::json optimizer_json(const OptimizerOptions& o) {
 }
 
 nlohmann::json config_json(const TrainConfig& c, const Context& ctx, const GanOptions& go) {
-  // The optimiser entry records what the strategy resolved to; a resumed run
-  // rebuilds it from the strings and the settings above.
+  // "optimizer" records what the training strategy resolved to, for the
+  // reader; a resumed run resolves it again from the strategy and lr, betas.
   return {
       {"vkgan", VKGAN_VERSION},
       {"model", c.model},
