@@ -365,6 +365,75 @@ std::pair<Piece, Piece> halves(const Where& w, const std::string& what) {
   return {parts[0], parts[1]};
 }
 
+// One Key=Value of a training strategy, aimed at both networks (net 0) or
+// at one (1 the generator, 2 the discriminator).
+struct Setting {
+  int net;
+  std::string key;  // canonical: "LearningRate"
+  Piece value;
+};
+
+// The strategy's settings, each key checked and recorded in `s.spans`.
+std::vector<Setting> strategy_settings(const Where& w, TrainingStrategy& s) {
+  const std::map<std::string, std::string> known = {{"LEARNINGRATE", "LearningRate"},
+                                                    {"OPTIMIZER", "Optimizer"},
+                                                    {"MOMENTUM", "Momentum"},
+                                                    {"WEIGHTDECAY", "WeightDecay"},
+                                                    {"BATCHSIZE", "BatchSize"},
+                                                    {"MAXEPOCHS", "MaxEpochs"},
+                                                    {"DSTEPS", "DSteps"},
+                                                    {"LATENTDIM", "LatentDim"}};
+  const std::set<std::string> shared = {"BatchSize", "MaxEpochs", "DSteps", "LatentDim"};
+  std::vector<Setting> settings;
+  std::set<std::pair<int, std::string>> seen;
+  for (const Piece& p : split({w.text, 0}, ",")) {
+    size_t eq = p.text.find('=');
+    if (eq == std::string::npos) w.fail(p, "expected Key=Value");
+    Piece key{p.text.substr(0, eq), p.begin};
+    std::string k = upper(key.text);
+    int net = 0;
+    if (k.rfind("GENERATOR", 0) == 0)
+      net = 1, k = k.substr(9);
+    else if (k.rfind("DISCRIMINATOR", 0) == 0)
+      net = 2, k = k.substr(13);
+    auto it = known.find(k);
+    if (it == known.end())
+      w.fail(key,
+             "unknown key; expected LearningRate, Optimizer, Momentum or WeightDecay (each "
+             "may carry a Generator or Discriminator prefix), BatchSize, MaxEpochs, DSteps "
+             "or LatentDim");
+    if (net && shared.count(it->second))
+      w.fail(key,
+             fmt::format("{} applies to both networks; expected it without a prefix", it->second));
+    if (!seen.insert({net, it->second}).second) w.fail(key, "given twice");
+    settings.push_back({net, it->second, {p.text.substr(eq + 1), p.begin + eq + 1}});
+    s.spans.push_back({it->second, {p.begin, p.end()}});
+  }
+  return settings;
+}
+
+void apply_setting(const Where& w, const Setting& st, TrainingStrategy& s) {
+  const Piece& v = st.value;
+  if (st.key == "BatchSize") s.batch = integer(w, v, "BatchSize", 2, 1 << 16);
+  if (st.key == "MaxEpochs") s.epochs = integer(w, v, "MaxEpochs", 1, 1 << 20);
+  if (st.key == "DSteps") s.d_steps = integer(w, v, "DSteps", 1, 64);
+  if (st.key == "LatentDim") s.latent = integer(w, v, "LatentDim", 1, kMaxUnits);
+  for (OptimizerOptions* o : {st.net != 2 ? &s.gen : nullptr, st.net != 1 ? &s.disc : nullptr}) {
+    if (!o) continue;
+    if (st.key == "LearningRate") o->lr = real(w, v, "LearningRate", 1e-12, 10, false);
+    if (st.key == "WeightDecay") o->weight_decay = real(w, v, "WeightDecay", 0, 10, false);
+    if (st.key == "Optimizer") {
+      std::string u = upper(v.text);
+      if (u != "ADAM" && u != "SGD") w.fail(v, "Optimizer: expected ADAM or SGD");
+      o->kind = u == "SGD" ? Optimizer::kSgd : Optimizer::kAdam;
+    }
+    if (st.key == "Momentum") {
+      double m = real(w, v, "Momentum", 0, 1, true);
+      (o->kind == Optimizer::kSgd ? o->momentum : o->beta1) = m;
+    }
+  }
+}
+
 }  // namespace
 
 void fail_in_option(const std::string& key, const std::string& text, size_t begin, size_t end,
@@ -456,76 +525,14 @@ TrainingStrategy parse_training_strategy(const std::string& text,
   Where w{"TrainingStrategy", text};
   if (size_t bar = text.find('|'); bar != std::string::npos)
     w.fail({"|", bar}, "training phases are not supported; expected one phase, without '|'");
+  std::vector<Setting> settings = strategy_settings(w, s);
 
-  // 1. Key=Value pairs, each aimed at both networks (0) or one (1 gen, 2 disc).
-  struct Setting {
-    int net;
-    std::string key;
-    Piece value;
-  };
-  const std::map<std::string, std::string> known = {{"LEARNINGRATE", "LearningRate"},
-                                                    {"OPTIMIZER", "Optimizer"},
-                                                    {"MOMENTUM", "Momentum"},
-                                                    {"WEIGHTDECAY", "WeightDecay"},
-                                                    {"BATCHSIZE", "BatchSize"},
-                                                    {"MAXEPOCHS", "MaxEpochs"},
-                                                    {"DSTEPS", "DSteps"},
-                                                    {"LATENTDIM", "LatentDim"}};
-  const std::set<std::string> shared = {"BatchSize", "MaxEpochs", "DSteps", "LatentDim"};
-  std::vector<Setting> settings;
-  std::set<std::pair<int, std::string>> seen;
-  for (const Piece& p : split({text, 0}, ",")) {
-    size_t eq = p.text.find('=');
-    if (eq == std::string::npos) w.fail(p, "expected Key=Value");
-    Piece key{p.text.substr(0, eq), p.begin};
-    std::string k = upper(key.text);
-    int net = 0;
-    if (k.rfind("GENERATOR", 0) == 0)
-      net = 1, k = k.substr(9);
-    else if (k.rfind("DISCRIMINATOR", 0) == 0)
-      net = 2, k = k.substr(13);
-    auto it = known.find(k);
-    if (it == known.end())
-      w.fail(key,
-             "unknown key; expected LearningRate, Optimizer, Momentum or WeightDecay (each "
-             "may carry a Generator or Discriminator prefix), BatchSize, MaxEpochs, DSteps "
-             "or LatentDim");
-    if (net && shared.count(it->second))
-      w.fail(key,
-             fmt::format("{} applies to both networks; expected it without a prefix", it->second));
-    if (!seen.insert({net, it->second}).second) w.fail(key, "given twice");
-    settings.push_back({net, it->second, {p.text.substr(eq + 1), p.begin + eq + 1}});
-    s.spans.push_back({it->second, {p.begin, p.end()}});
-  }
-
-  // 2. Both-network settings first, so a prefixed one overrides them; the
+  // Both-network settings first, so a prefixed one overrides them; the
   // optimiser before Momentum, which is SGD's momentum or Adam's beta1.
   std::stable_sort(settings.begin(), settings.end(), [](const Setting& a, const Setting& b) {
     return std::pair(a.key == "Momentum", a.net) < std::pair(b.key == "Momentum", b.net);
   });
-  for (const Setting& st : settings) {
-    std::vector<OptimizerOptions*> nets;
-    if (st.net != 2) nets.push_back(&s.gen);
-    if (st.net != 1) nets.push_back(&s.disc);
-    const Piece& v = st.value;
-    if (st.key == "BatchSize") s.batch = integer(w, v, "BatchSize", 2, 1 << 16);
-    if (st.key == "MaxEpochs") s.epochs = integer(w, v, "MaxEpochs", 1, 1 << 20);
-    if (st.key == "DSteps") s.d_steps = integer(w, v, "DSteps", 1, 64);
-    if (st.key == "LatentDim") s.latent = integer(w, v, "LatentDim", 1, kMaxUnits);
-    for (OptimizerOptions* o : nets) {
-      if (st.key == "LearningRate") o->lr = real(w, v, "LearningRate", 1e-12, 10, false);
-      if (st.key == "WeightDecay") o->weight_decay = real(w, v, "WeightDecay", 0, 10, false);
-      if (st.key == "Optimizer") {
-        std::string u = upper(v.text);
-        if (u != "ADAM" && u != "SGD") w.fail(v, "Optimizer: expected ADAM or SGD");
-        o->kind = u == "SGD" ? Optimizer::kSgd : Optimizer::kAdam;
-      }
-      if (st.key == "Momentum") {
-        double m = real(w, v, "Momentum", 0, 1, true);
-        (o->kind == Optimizer::kSgd ? o->momentum : o->beta1) = m;
-      }
-    }
-  }
+  for (const Setting& st : settings) apply_setting(w, st, s);
   return s;
 }
 

@@ -102,6 +102,10 @@ TEST_CASE("a bad layout string is refused with the token under a caret") {
   refused("train --layout 'DENSE|1|LINEAR##DENSE|1|LINEAR'",
           "Layout needs InputLayout (--input-layout) too");
   refused("train --print-dsl", "--print-dsl needs a Layout");
+  refused(
+      "train --model dcgan28 --input-layout '1##1|1|1' --layout 'DENSE|1|LINEAR,RESHAPE|1|1|1##"
+      "RESHAPE|FLAT,DENSE|1|LINEAR'",
+      "--model dcgan28 and a Layout both give the model; keep one");
   std::string dir = test::scratch_dir("cli-layout-bad");
   std::ofstream(fs::path(dir) / "opts.txt") << kMlpOptions;
   refused("train --options " + dir + "/opts.txt --layout 'A##B'",

@@ -119,9 +119,7 @@ double Args::real(const std::string& name) const {
 bool Args::on(const std::string& name) const { return has(name); }
 
 void declare_layout_options(Args& args) {
-  args.option("options", "FILE",
-              "TMVA-style options file: InputLayout=..., Layout=..., "
-              "TrainingStrategy=... (one a line, or ':' between them)")
+  args.option("options", "FILE", "TMVA-style file of InputLayout=, Layout=, TrainingStrategy=")
       .option("input-layout", "STR", "noise size and image C|H|W, e.g. 100##1|28|28")
       .option("layout", "STR", "generator and discriminator layers, GEN##DISC (see README)")
       .option("training-strategy", "STR", "e.g. LearningRate=2e-4,BatchSize=64,Optimizer=ADAM");
