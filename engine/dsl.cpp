@@ -8,6 +8,8 @@ Attrs normal_init() { return {{"init", std::string("normal")}, {"std", 0.02}}; }
 Attrs constant_init(const char* v) { return {{"init", std::string(v)}}; }
 
 std::vector<int64_t> pair(int64_t v) { return {v, v}; }
+// Height and width, the width falling back to the height when 0.
+std::vector<int64_t> pair(int64_t h, int64_t w) { return {h, w ? w : h}; }
 
 }  // namespace
 
@@ -51,8 +53,8 @@ Tensor Net::dense(const std::string& layer, Tensor x, int64_t out, bool bias) {
 }
 
 static Attrs conv_attrs(const ConvOptions& o, bool transposed) {
-  Attrs a{{"stride", pair(o.stride)},
-          {"padding", pair(o.padding)},
+  Attrs a{{"stride", pair(o.stride, o.stride_w)},
+          {"padding", std::vector<int64_t>{o.padding, o.padding_w < 0 ? o.padding : o.padding_w}},
           {"dilation", pair(o.dilation)},
           {"groups", o.groups}};
   if (transposed) a.set("output_padding", pair(o.output_padding));
@@ -64,7 +66,8 @@ Tensor Net::conv2d(const std::string& layer, Tensor x, int64_t out, ConvOptions 
   if (s.rank() != 4) fail("conv2d '{}.{}': x must be [N, C, H, W], got {}", net_, layer, s);
   if (o.groups <= 0 || s[1] % o.groups)
     fail("conv2d '{}.{}': {} channels do not split into {} groups", net_, layer, s[1], o.groups);
-  Tensor w = param(layer + ".w", Shape{out, s[1] / o.groups, o.kernel, o.kernel}, normal_init());
+  int64_t kw = o.kernel_w ? o.kernel_w : o.kernel;
+  Tensor w = param(layer + ".w", Shape{out, s[1] / o.groups, o.kernel, kw}, normal_init());
   Tensor b = o.bias ? param(layer + ".b", Shape{out}, constant_init("zeros")) : Tensor{};
   return op("conv2d", layer, {x, w, b}, conv_attrs(o, false));
 }
@@ -76,7 +79,8 @@ Tensor Net::conv_transpose2d(const std::string& layer, Tensor x, int64_t out, Co
   if (o.groups <= 0 || out % o.groups)
     fail("conv_transpose2d '{}.{}': {} outputs do not split into {} groups", net_, layer, out,
          o.groups);
-  Tensor w = param(layer + ".w", Shape{s[1], out / o.groups, o.kernel, o.kernel}, normal_init());
+  int64_t kw = o.kernel_w ? o.kernel_w : o.kernel;
+  Tensor w = param(layer + ".w", Shape{s[1], out / o.groups, o.kernel, kw}, normal_init());
   Tensor b = o.bias ? param(layer + ".b", Shape{out}, constant_init("zeros")) : Tensor{};
   return op("conv_transpose2d", layer, {x, w, b}, conv_attrs(o, true));
 }
@@ -101,17 +105,19 @@ Tensor Net::reshape(Tensor x, std::vector<int64_t> dims) {
 
 Tensor Net::flatten(Tensor x) { return reshape(x, {x.shape()[0], -1}); }
 
-Tensor Net::upsample_nearest(Tensor x, int64_t s) {
-  return unary("upsample_nearest2d", x, {{"scale", pair(s)}});
+Tensor Net::upsample_nearest(Tensor x, int64_t s, int64_t s_w) {
+  return unary("upsample_nearest2d", x, {{"scale", pair(s, s_w)}});
 }
 
-Tensor Net::upsample_bilinear(Tensor x, int64_t s, bool align_corners) {
-  return unary("upsample_bilinear2d", x, {{"scale", pair(s)}, {"align_corners", align_corners}});
+Tensor Net::upsample_bilinear(Tensor x, int64_t s, bool align_corners, int64_t s_w) {
+  return unary("upsample_bilinear2d", x,
+               {{"scale", pair(s, s_w)}, {"align_corners", align_corners}});
 }
 
 static Attrs pool_attrs(const PoolOptions& o, bool avg) {
-  Attrs a{{"kernel", pair(o.kernel)},
-          {"stride", pair(o.stride ? o.stride : o.kernel)},
+  int64_t kw = o.kernel_w ? o.kernel_w : o.kernel;
+  Attrs a{{"kernel", pair(o.kernel, kw)},
+          {"stride", o.stride ? pair(o.stride, o.stride_w) : pair(o.kernel, kw)},
           {"padding", pair(o.padding)},
           {"ceil_mode", o.ceil_mode}};
   if (avg) a.set("count_include_pad", o.count_include_pad);

@@ -32,6 +32,9 @@ struct ConvOptions {
   int64_t groups = 1;
   int64_t output_padding = 0;  // transposed convolution only
   bool bias = true;
+  // A rectangular kernel, stride or padding: the width's value, with the
+  // fields above the height's (0, or -1 for padding: the same as the height's).
+  int64_t kernel_w = 0, stride_w = 0, padding_w = -1;
 };
 
 struct PoolOptions {
@@ -39,7 +42,8 @@ struct PoolOptions {
   int64_t stride = 0;  // 0: the kernel size
   int64_t padding = 0;
   bool ceil_mode = false;
-  bool count_include_pad = true;  // avg_pool2d only
+  bool count_include_pad = true;       // avg_pool2d only
+  int64_t kernel_w = 0, stride_w = 0;  // rectangular windows (0: as kernel, stride)
 };
 
 class Net {
@@ -62,8 +66,10 @@ class Net {
 
   Tensor reshape(Tensor x, std::vector<int64_t> dims);
   Tensor flatten(Tensor x);
-  Tensor upsample_nearest(Tensor x, int64_t scale);
-  Tensor upsample_bilinear(Tensor x, int64_t scale, bool align_corners = false);
+  // scale_w: the width's scale when it differs from the height's (0: same).
+  Tensor upsample_nearest(Tensor x, int64_t scale, int64_t scale_w = 0);
+  Tensor upsample_bilinear(Tensor x, int64_t scale, bool align_corners = false,
+                           int64_t scale_w = 0);
   Tensor max_pool(Tensor x, PoolOptions o);
   Tensor avg_pool(Tensor x, PoolOptions o);
 
@@ -81,8 +87,8 @@ class Net {
 // Graph-level helpers outside any network.
 Tensor input(Graph& g, const std::string& name, const Shape& shape);
 Tensor constant(Graph& g, const std::string& name, const Shape& shape, double value);
-Tensor noise(Graph& g, const std::string& name, const Shape& shape, uint64_t seed,
-             uint32_t stream, int64_t counter = -1);
+Tensor noise(Graph& g, const std::string& name, const Shape& shape, uint64_t seed, uint32_t stream,
+             int64_t counter = -1);
 Tensor add(Tensor a, Tensor b, const std::string& name = "");
 Tensor scale(Tensor x, double a, double b = 0.0, const std::string& name = "");
 Tensor mean(Tensor x, const std::string& name = "");

@@ -1,7 +1,8 @@
 // Errors. `Error` is a user-facing failure: one line that names what was
 // wrong (op, node, shapes, file, offset), printed by the CLI and mapped to a
-// non-zero exit. VKGAN_ASSERT is for programmer errors and vk_check for every
-// Vulkan call; both throw `InternalError` with the place and the values.
+// non-zero exit; a bad layout string adds the string and a caret line.
+// VKGAN_ASSERT is for programmer errors and vk_check for every Vulkan call;
+// both throw `InternalError` with the place and the values.
 #pragma once
 
 #include <fmt/format.h>

@@ -1,6 +1,8 @@
 // Building and compiling the D step, the G step and the sampler.
 #include "engine/gan.hpp"
 
+#include <cctype>
+
 #include "engine/autodiff.hpp"
 
 namespace vkgan {
@@ -63,8 +65,20 @@ Tensor mean_probability(Tensor logits_, const std::string& name) {
   return mean(none.sigmoid(stop_gradient(logits_)), name);
 }
 
-// Gradients for `net`'s parameters, one Adam node, the log and the tick.
-void finish_step(GanStep& s, Tensor loss, const std::string& net, const AdamOptions& a,
+Attrs optimizer_attrs(const std::string& net, const OptimizerOptions& a) {
+  Attrs at{{"net", net}, {"lr", a.lr}, {"weight_decay", a.weight_decay}};
+  if (a.kind == Optimizer::kSgd) {
+    at.set("momentum", a.momentum);
+  } else {
+    at.set("beta1", a.beta1);
+    at.set("beta2", a.beta2);
+    at.set("eps", a.eps);
+  }
+  return at;
+}
+
+// Gradients for `net`'s parameters, one optimiser node, the log and the tick.
+void finish_step(GanStep& s, Tensor loss, const std::string& net, const OptimizerOptions& a,
                  std::vector<NodeId> logged, uint32_t first_slot) {
   Graph& g = s.graph;
   s.loss = loss.id;
@@ -75,8 +89,9 @@ void finish_step(GanStep& s, Tensor loss, const std::string& net, const AdamOpti
     s.param_grads[grad] = param;
     grad_nodes.push_back(grad);
   }
-  Attrs adam{{"net", net}, {"lr", a.lr}, {"beta1", a.beta1}, {"beta2", a.beta2}, {"eps", a.eps}};
-  NodeId update = g.add("adam", net + ".adam", grad_nodes, adam, Role::kOptimizer, net);
+  const char* op = a.kind == Optimizer::kSgd ? "sgd" : "adam";
+  NodeId update =
+      g.add(op, net + "." + op, grad_nodes, optimizer_attrs(net, a), Role::kOptimizer, net);
   NodeId log = g.add("log_scalars", net + ".log", logged, {{"first_slot", int64_t(first_slot)}},
                      Role::kOptimizer, net);
   g.add("step_tick", net + ".tick", {update, log}, {{"advance", net}}, Role::kOptimizer, net);
@@ -90,6 +105,16 @@ GanLoss parse_gan_loss(const std::string& name) {
   if (name == "hinge") return GanLoss::kHinge;
   fail("unknown loss '{}'; known: bce, lsgan, hinge", name);
 }
+
+Optimizer parse_optimizer(const std::string& name) {
+  std::string n;
+  for (char ch : name) n += char(std::tolower(static_cast<unsigned char>(ch)));
+  if (n == "adam") return Optimizer::kAdam;
+  if (n == "sgd") return Optimizer::kSgd;
+  fail("unknown optimizer '{}'; known: adam, sgd", name);
+}
+
+const char* optimizer_name(Optimizer o) { return o == Optimizer::kSgd ? "sgd" : "adam"; }
 
 const char* gan_loss_name(GanLoss l) {
   return l == GanLoss::kBce ? "bce" : l == GanLoss::kLsgan ? "lsgan" : "hinge";
@@ -106,7 +131,7 @@ void build_d_step(GanStep& s, const GanModel& m, const GanOptions& o) {
   Tensor loss = d_loss(o.loss, real_logits, fake_logits);
   std::vector<NodeId> logged = {loss.id, mean_probability(real_logits, "d_real").id,
                                 mean_probability(fake_logits, "d_fake").id};
-  finish_step(s, loss, "disc", o.adam_d, logged, kSlotLossD);
+  finish_step(s, loss, "disc", o.optim_d, logged, kSlotLossD);
 }
 
 void build_g_step(GanStep& s, const GanModel& m, const GanOptions& o) {
@@ -116,7 +141,7 @@ void build_g_step(GanStep& s, const GanModel& m, const GanOptions& o) {
   Tensor fake_logits = logits(d, m, fake);
   Tensor loss = g_loss(o.loss, fake_logits);
   std::vector<NodeId> logged = {loss.id, mean_probability(fake_logits, "d_fake_g").id};
-  finish_step(s, loss, "gen", o.adam_g, logged, kSlotLossG);
+  finish_step(s, loss, "gen", o.optim_g, logged, kSlotLossG);
 }
 
 void build_sampler(GanStep& s, const GanModel& m, int64_t n, uint64_t seed, int64_t counter) {

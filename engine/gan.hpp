@@ -3,9 +3,10 @@
 //           into G), gradients for D's parameters only, one Adam step on D;
 //   G step: fresh z, L_G = the generator's loss on D(G(z)), gradients flow
 //           through D into G, only G is updated.
+// Each network has its own optimiser: Adam or SGD with momentum.
 // Both share the workspace's parameter buffers. Noise is drawn on the device
 // from (seed, stream, draw counter); each program ends by advancing the draw
-// counter and its network's Adam step, so replaying needs no host input but
+// counter and its network's optimiser step, so replaying needs no host input but
 // the batch. Losses and D's outputs go to the log ring at the row of the draw
 // counter they were computed at.
 #pragma once
@@ -24,15 +25,27 @@ enum class GanLoss { kBce, kLsgan, kHinge };
 GanLoss parse_gan_loss(const std::string& name);  // "bce", "lsgan", "hinge"
 const char* gan_loss_name(GanLoss l);
 
-struct AdamOptions {
-  double lr = 2e-4, beta1 = 0.5, beta2 = 0.999, eps = 1e-8;
+enum class Optimizer { kAdam, kSgd };
+
+Optimizer parse_optimizer(const std::string& name);  // "adam", "sgd" (any case)
+const char* optimizer_name(Optimizer o);
+
+// One network's optimiser. Weight decay is L2 regularisation: weight_decay
+// * w is added to the gradient before the update (the moments see it, as
+// in PyTorch's Adam and SGD `weight_decay`; not AdamW's decoupled decay).
+struct OptimizerOptions {
+  double lr = 2e-4, beta1 = 0.5, beta2 = 0.999, eps = 1e-8;  // beta1..eps: Adam only
+  Optimizer kind = Optimizer::kAdam;
+  double momentum = 0;  // SGD only: v = momentum v + g; w -= lr v
+  double weight_decay = 0;
 };
+using AdamOptions = OptimizerOptions;
 
 struct GanOptions {
   int64_t batch = 64;
   uint64_t seed = 1;
   GanLoss loss = GanLoss::kBce;
-  AdamOptions adam_d, adam_g;
+  OptimizerOptions optim_d, optim_g;
   int64_t sample_count = 64;
   bool profile = false;
 };
@@ -43,9 +56,9 @@ inline constexpr uint32_t kSlotLossG = 3, kSlotDFakeG = 4;
 
 struct GanStep {
   Graph graph;
-  NodeId x = kNoNode;        // real batch input (D step only)
+  NodeId x = kNoNode;  // real batch input (D step only)
   NodeId loss = kNoNode;
-  NodeId images = kNoNode;   // generated images (sampler)
+  NodeId images = kNoNode;  // generated images (sampler)
   std::map<NodeId, NodeId> param_grads;
   std::unique_ptr<Program> program;
 };

@@ -20,6 +20,7 @@
 #include "engine/io/atomic_file.hpp"
 #include "engine/io/plot.hpp"
 #include "engine/io/png.hpp"
+#include "engine/layout.hpp"
 #include "engine/vulkan/context.hpp"
 
 namespace vkgan {
@@ -36,27 +37,44 @@ struct LossRow {
   double loss_d, loss_g, d_real, d_fake, seconds;
 };
 
-nlohmann::json config_json(const TrainConfig& c, const Context& ctx) {
-  return {{"vkgan", VKGAN_VERSION},
-          {"model", c.model},
-          {"data", c.data.string()},
-          {"epochs", c.epochs},
-          {"max_steps", c.max_steps},
-          {"batch", c.batch},
-          {"d_steps", c.d_steps},
-          {"lr", c.lr},
-          {"beta1", c.beta1},
-          {"beta2", c.beta2},
-          {"seed", c.seed},
-          {"loss", c.loss},
-          {"limit", c.limit},
-          {"key", c.key},
-          {"preprocess", {{"scale", c.preprocess.scale}, {"log1p", c.preprocess.log1p}}},
-          {"holdout", c.holdout},
-          {"eval_every", c.eval_every},
-          {"threshold", c.threshold},
-          {"device",
-           {{"name", ctx.info().name}, {"driver", ctx.info().driver}, {"type", ctx.info().type}}}};
+nlohmann::json optimizer_json(const OptimizerOptions& o) {
+  nlohmann::json j = {
+      {"kind", optimizer_name(o.kind)}, {"lr", o.lr}, {"weight_decay", o.weight_decay}};
+  if (o.kind == Optimizer::kSgd)
+    j["momentum"] = o.momentum;
+  else
+    j["beta1"] = o.beta1, j["beta2"] = o.beta2;
+  return j;
+}
+
+nlohmann::json config_json(const TrainConfig& c, const Context& ctx, const GanOptions& go) {
+  // "optimizer" records what the training strategy resolved to, for the
+  // reader; a resumed run resolves it again from the strategy and lr, betas.
+  return {
+      {"vkgan", VKGAN_VERSION},
+      {"model", c.model},
+      {"input_layout", c.input_layout},
+      {"layout", c.layout},
+      {"training_strategy", c.training_strategy},
+      {"optimizer", {{"gen", optimizer_json(go.optim_g)}, {"disc", optimizer_json(go.optim_d)}}},
+      {"data", c.data.string()},
+      {"epochs", c.epochs},
+      {"max_steps", c.max_steps},
+      {"batch", c.batch},
+      {"d_steps", c.d_steps},
+      {"lr", c.lr},
+      {"beta1", c.beta1},
+      {"beta2", c.beta2},
+      {"seed", c.seed},
+      {"loss", c.loss},
+      {"limit", c.limit},
+      {"key", c.key},
+      {"preprocess", {{"scale", c.preprocess.scale}, {"log1p", c.preprocess.log1p}}},
+      {"holdout", c.holdout},
+      {"eval_every", c.eval_every},
+      {"threshold", c.threshold},
+      {"device",
+       {{"name", ctx.info().name}, {"driver", ctx.info().driver}, {"type", ctx.info().type}}}};
 }
 
 // A folder holding nothing but the lock and temporary files of a run
@@ -158,6 +176,7 @@ class Run {
   ImageSet data_, holdout_;
   std::vector<int64_t> dims_;  // an HDF5 dataset's stored shape
   std::unique_ptr<EpochFeed> feed_;
+  std::optional<GanModel> own_model_;  // a layout-string model
   const GanModel& model_;
   std::unique_ptr<Gan> gan_;
   int64_t per_epoch_ = 0, total_ = 0, start_ = 0, step_ = 0;
@@ -170,7 +189,7 @@ class Run {
   bool tty_ = false;
 };
 
-Run::Run(const TrainConfig& c) : c_(c), model_(find_model(c.model)) {
+Run::Run(const TrainConfig& c) : c_(c), model_(model_of(c, own_model_)) {
   prepare_out(c_);
   load_data();
   if (data_.image != model_.image)
@@ -187,7 +206,11 @@ Run::Run(const TrainConfig& c) : c_(c), model_(find_model(c.model)) {
   go.batch = c_.batch;
   go.seed = c_.seed;
   go.loss = parse_gan_loss(c_.loss);
-  go.adam_d = go.adam_g = {c_.lr, c_.beta1, c_.beta2, 1e-8};
+  OptimizerOptions base{c_.lr, c_.beta1, c_.beta2, 1e-8};
+  TrainingStrategy strategy = parse_training_strategy(c_.training_strategy, base);
+  check_latent_dim(strategy, c_.training_strategy, model_.latent);
+  go.optim_d = strategy.disc;
+  go.optim_g = strategy.gen;
   gan_ = std::make_unique<Gan>(*ctx_, model_, go);
 
   per_epoch_ = data_.count / (c_.batch * c_.d_steps);
@@ -381,8 +404,7 @@ void remove_stale_temporaries(const fs::path& out) {
   for (const fs::path& dir : {out, out / "samples"}) {
     if (!fs::is_directory(dir, ec)) continue;
     for (const auto& e : fs::directory_iterator(dir, ec))
-      if (e.path().filename().string().find(".tmp.") != std::string::npos)
-        fs::remove(e.path(), ec);
+      if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
   }
 }
 
@@ -402,7 +424,7 @@ TrainResult Run::go() {
         std::stod(info.metadata.count("vkgan.seconds") ? info.metadata.at("vkgan.seconds") : "0");
     rows_ = read_csv(c_.out / "losses.csv", start_);
   } else {
-    nlohmann::json j = config_json(c_, *ctx_);
+    nlohmann::json j = config_json(c_, *ctx_, gan_->options());
     if (!dims_.empty()) j["data_dims"] = dims_;
     write_file_atomic(c_.out / "config.json", j.dump(2) + "\n");
   }
@@ -527,12 +549,28 @@ TrainConfig read_run_config(const fs::path& out) {
     c.eval_every = j.value("eval_every", int64_t(0));
     c.threshold = j.value("threshold", 1e-3);
     c.data_dims = j.value("data_dims", std::vector<int64_t>{});
+    c.input_layout = j.value("input_layout", std::string());
+    c.layout = j.value("layout", std::string());
+    c.training_strategy = j.value("training_strategy", std::string());
   } catch (const std::exception& e) {
     fail("{}: missing or malformed setting ({})", file.string(), e.what());
   }
   c.out = out;
   c.resume = true;
   return c;
+}
+
+void apply_training_strategy(TrainConfig& c) {
+  TrainingStrategy s = parse_training_strategy(c.training_strategy, {});
+  if (s.batch) c.batch = *s.batch;
+  if (s.epochs) c.epochs = *s.epochs;
+  if (s.d_steps) c.d_steps = *s.d_steps;
+}
+
+const GanModel& model_of(const TrainConfig& c, std::optional<GanModel>& own) {
+  if (c.layout.empty() && c.input_layout.empty()) return find_model(c.model);
+  own = layout_model(parse_layout(c.input_layout, c.layout), c.model);
+  return *own;
 }
 
 }  // namespace vkgan

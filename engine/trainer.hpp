@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "engine/dataset.hpp"
@@ -24,7 +25,12 @@
 namespace vkgan {
 
 struct TrainConfig {
-  std::string model = "dcgan28";
+  std::string model = "dcgan28";  // "layout" for a model given as layout strings
+  // TMVA-style strings (engine/layout.hpp): when `layout` is set the model
+  // is built from it and `input_layout`. The strategy's optimiser keys are
+  // applied by train(); its BatchSize, MaxEpochs and DSteps must already be
+  // in `batch`, `epochs` and `d_steps` (apply_training_strategy does it).
+  std::string input_layout, layout, training_strategy;
   std::filesystem::path data;  // empty: Fashion-MNIST from Debian's package
   // HDF5 data (a .h5 file): the dataset, the preprocessing, the last images
   // kept aside for evaluation, and how often to evaluate (0: never).
@@ -67,5 +73,12 @@ TrainResult train(const TrainConfig& config);
 
 // Reads a run folder's config.json back (for --resume).
 TrainConfig read_run_config(const std::filesystem::path& out);
+
+// Copies the training strategy's BatchSize, MaxEpochs and DSteps into `c`.
+void apply_training_strategy(TrainConfig& c);
+
+// The model a run trains: the registered one, or the one its layout
+// strings describe, held by `own`.
+const GanModel& model_of(const TrainConfig& c, std::optional<GanModel>& own);
 
 }  // namespace vkgan

@@ -1,4 +1,5 @@
-// One Adam step over a whole network's flat parameter buffer:
+// One Adam step over a whole network's flat parameter buffer, with L2
+// weight decay folded into the gradient first (g = grad + wd w):
 //   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
 //   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
 // with eps added after bias correction, and t = counters[slot] + 1 (the
@@ -18,13 +19,14 @@ layout(push_constant) uniform Params {
   uint n;
   float lr, beta1, beta2, eps;
   uint slot;
+  float weight_decay;
 } p;
 
 void main() {
   uint i = linear_invocation();
   if (i >= p.n) return;
   float t = float(counters[p.slot] + 1u);
-  float grad = g[i];
+  float grad = g[i] + p.weight_decay * w[i];
   float mi = p.beta1 * m[i] + (1.0 - p.beta1) * grad;
   float vi = p.beta2 * v[i] + (1.0 - p.beta2) * grad * grad;
   m[i] = mi;

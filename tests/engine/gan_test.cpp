@@ -16,10 +16,12 @@ namespace {
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
-// One Adam step at step t (from 1) on one value, as the engine defines it.
+// One Adam step at step t (from 1) on one value, as the engine defines it:
+// weight decay is L2, added to the gradient.
 struct AdamState {
   double m = 0, v = 0;
   double step(double w, double g, int t, const AdamOptions& a) {
+    g += a.weight_decay * w;
     m = a.beta1 * m + (1 - a.beta1) * g;
     v = a.beta2 * v + (1 - a.beta2) * g * g;
     double mh = m / (1 - std::pow(a.beta1, t)), vh = v / (1 - std::pow(a.beta2, t));
@@ -27,35 +29,77 @@ struct AdamState {
   }
 };
 
-TEST_CASE_FIXTURE(test::GpuTest, "adam steps match a hand-computed update") {
-  // loss = mean((p - target)^2): grad = 2 (p - target) / n.
+// One SGD step on one value: v = momentum v + (g + wd w); w -= lr v.
+struct SgdState {
+  double v = 0;
+  double step(double w, double g, const OptimizerOptions& a) {
+    v = a.momentum * v + g + a.weight_decay * w;
+    return w - a.lr * v;
+  }
+};
+
+// loss = mean((p - target)^2) on four values starting at 0.5, so weight
+// decay has a weight to act on; grad = 2 (p - target) / 4. Checks three
+// steps of the optimiser node against `hand(w, grad, step)` and returns
+// the network's m buffer (Adam's first moment, SGD's velocity).
+template <typename Hand>
+std::vector<float> optimizer_steps(Context& ctx, const OptimizerOptions& a, Hand hand) {
   Graph g;
   Net n(g, "net");
-  Tensor p = n.param("p", Shape{4}, {{"init", std::string("zeros")}});
+  Tensor p = n.param("p", Shape{4}, {{"init", std::string("ones")}});
   Tensor t = constant(g, "target", Shape{4}, 1.0);
   Tensor loss = {&g, g.add("mse", "loss", {p.id, t.id})};
   Gradients grads = differentiate(g, loss.id, {p.id});
   NodeId grad = grads.of.at(p.id);
-  AdamOptions a{0.1, 0.5, 0.999, 1e-8};
-  Attrs attrs{{"net", std::string("net")},
-              {"lr", a.lr},
-              {"beta1", a.beta1},
-              {"beta2", a.beta2},
-              {"eps", a.eps}};
-  NodeId upd = g.add("adam", "adam", {grad}, attrs, Role::kOptimizer, "net");
+  bool sgd = a.kind == Optimizer::kSgd;
+  Attrs attrs{{"net", std::string("net")}, {"lr", a.lr}, {"weight_decay", a.weight_decay}};
+  if (sgd) {
+    attrs.set("momentum", a.momentum);
+  } else {
+    attrs.set("beta1", a.beta1), attrs.set("beta2", a.beta2), attrs.set("eps", a.eps);
+  }
+  NodeId upd = g.add(sgd ? "sgd" : "adam", "update", {grad}, attrs, Role::kOptimizer, "net");
   g.add("step_tick", "tick", {upd}, {{"advance", std::string("net")}}, Role::kOptimizer, "net");
 
   Workspace ws(ctx, 0);
   Program prog(ws, g, {{loss.id}, {{grad, p.id}}, false});
-  std::vector<double> w = {0.0, 0.0, 0.0, 0.0};
-  std::vector<AdamState> state(4);
+  ws.write_flat("net", 0, std::vector<float>(ws.store("net").floats, 0.5f));
+  std::vector<double> w = {0.5, 0.5, 0.5, 0.5};
   for (int step = 1; step <= 3; ++step) {
     prog.run();
-    for (size_t i = 0; i < 4; ++i) w[i] = state[i].step(w[i], 2 * (w[i] - 1.0) / 4, step, a);
+    for (size_t i = 0; i < 4; ++i) w[i] = hand(i, w[i], 2 * (w[i] - 1.0) / 4, step);
     std::vector<float> got = ws.read_flat("net", 0);
     for (size_t i = 0; i < 4; ++i) CHECK(got[i] == doctest::Approx(w[i]).epsilon(1e-5));
   }
   CHECK(ws.read_counters()[1 + ws.store("net").index] == 3);
+  return ws.read_flat("net", 1);
+}
+
+TEST_CASE_FIXTURE(test::GpuTest, "adam steps match a hand-computed update") {
+  for (double wd : {0.0, 0.3}) {
+    CAPTURE(wd);
+    AdamOptions a{0.1, 0.5, 0.999, 1e-8};
+    a.weight_decay = wd;
+    std::vector<AdamState> state(4);
+    optimizer_steps(ctx, a,
+                    [&](size_t i, double w, double g, int t) { return state[i].step(w, g, t, a); });
+  }
+}
+
+TEST_CASE_FIXTURE(test::GpuTest, "sgd steps with momentum and weight decay match by hand") {
+  OptimizerOptions a;
+  a.kind = Optimizer::kSgd;
+  a.lr = 0.1;
+  a.momentum = 0.9;
+  a.weight_decay = 0.3;
+  std::vector<SgdState> state(4);
+  std::vector<float> velocity = optimizer_steps(
+      ctx, a, [&](size_t i, double w, double g, int) { return state[i].step(w, g, a); });
+  CHECK(velocity[0] == doctest::Approx(state[0].v).epsilon(1e-5));  // kept in m
+  // By hand, the first step: g = 2 (0.5 - 1) / 4 + 0.3 * 0.5 = -0.1, so
+  // v = -0.1 and w = 0.5 + 0.01 = 0.51.
+  SgdState one;
+  CHECK(one.step(0.5, -0.25, a) == doctest::Approx(0.51));
 }
 
 // A scalar GAN: G(z) = a z + c, D(x) = u x + e (a logit), on 1x1x1 images.
@@ -111,7 +155,7 @@ TEST_CASE_FIXTURE(test::GpuTest,
   CHECK(value("disc", "disc.fc.w", 3) == doctest::Approx(gu).epsilon(1e-5));
   CHECK(value("disc", "disc.fc.b", 3) == doctest::Approx(ge).epsilon(1e-5));
   AdamState su, se;
-  double u1 = su.step(u0, gu, 1, o.adam_d), e1 = se.step(e0, ge, 1, o.adam_d);
+  double u1 = su.step(u0, gu, 1, o.optim_d), e1 = se.step(e0, ge, 1, o.optim_d);
   CHECK(value("disc", "disc.fc.w", 0) == doctest::Approx(u1).epsilon(1e-6));
   CHECK(value("disc", "disc.fc.b", 0) == doctest::Approx(e1).epsilon(1e-6));
   CHECK(value("gen", "gen.fc.w", 0) == doctest::Approx(a0));  // G did not move
@@ -128,8 +172,10 @@ TEST_CASE_FIXTURE(test::GpuTest,
   CHECK(value("gen", "gen.fc.w", 3) == doctest::Approx(ga).epsilon(1e-5));
   CHECK(value("gen", "gen.fc.b", 3) == doctest::Approx(gc).epsilon(1e-5));
   AdamState sa, sc;
-  CHECK(value("gen", "gen.fc.w", 0) == doctest::Approx(sa.step(a0, ga, 1, o.adam_g)).epsilon(1e-6));
-  CHECK(value("gen", "gen.fc.b", 0) == doctest::Approx(sc.step(c0, gc, 1, o.adam_g)).epsilon(1e-6));
+  CHECK(value("gen", "gen.fc.w", 0) ==
+        doctest::Approx(sa.step(a0, ga, 1, o.optim_g)).epsilon(1e-6));
+  CHECK(value("gen", "gen.fc.b", 0) ==
+        doctest::Approx(sc.step(c0, gc, 1, o.optim_g)).epsilon(1e-6));
   CHECK(value("disc", "disc.fc.w", 0) == doctest::Approx(u1).epsilon(1e-6));  // D did not move
 }
 

@@ -233,6 +233,87 @@ TEST_CASE("jetgan33 trains on real jet images, samples to HDF5, and eval judges 
   CHECK(table.find("| mass_over_pt |") != std::string::npos);
 }
 
+// The dcgan28-sized layouts below train fast enough on lavapipe at batch 4.
+const char* kMlpOptions =
+    "InputLayout=64##1|28|28:Layout=DENSE|256|LEAKYRELU,DENSE|784|TANH,RESHAPE|1|28|28##"
+    "RESHAPE|FLAT,DENSE|256|LEAKYRELU,DENSE|1|LINEAR:TrainingStrategy=BatchSize=4,"
+    "GeneratorOptimizer=SGD,GeneratorLearningRate=0.01,GeneratorMomentum=0.9,WeightDecay=1e-4";
+
+TEST_CASE("a bad layout string is refused with the token under a caret") {
+  Outcome o = vkgan(
+      "train --input-layout '100##1|28|28' --layout "
+      "'DENSE|6272|LINEAR,TRANSCONV|64|4|4|2|2|1##RESHAPE|FLAT,DENSE|1|LINEAR' --out /nonexistent");
+  INFO(o.err);
+  CHECK(o.code == 1);
+  CHECK(o.err ==
+        "vkgan train: error: Layout: TRANSCONV|64|4|4|2|2|1 : expected 9 or 10 fields "
+        "(TRANSCONV|filters|kh|kw|sh|sw|ph|pw[|output_padding]|ACT), got 7\n"
+        "  Layout=DENSE|6272|LINEAR,TRANSCONV|64|4|4|2|2|1##RESHAPE|FLAT,DENSE|1|LINEAR\n"
+        "                           ^^^^^^^^^^^^^^^^^^^^^^\n");
+  refused("train --layout 'DENSE|1|LINEAR##DENSE|1|LINEAR'",
+          "Layout needs InputLayout (--input-layout) too");
+  refused("train --print-dsl", "--print-dsl needs a Layout");
+  refused(
+      "train --model dcgan28 --input-layout '1##1|1|1' --layout 'DENSE|1|LINEAR,RESHAPE|1|1|1##"
+      "RESHAPE|FLAT,DENSE|1|LINEAR'",
+      "--model dcgan28 and a Layout both give the model; keep one");
+  std::string dir = test::scratch_dir("cli-layout-bad");
+  std::ofstream(fs::path(dir) / "opts.txt") << kMlpOptions;
+  refused("train --options " + dir + "/opts.txt --layout 'A##B'",
+          "--layout and Layout in --options " + dir + "/opts.txt both give the Layout");
+  Outcome twice = vkgan("train --options " + dir + "/opts.txt --batch 8 --out " + dir + "/run");
+  CHECK(twice.code == 1);
+  CHECK(twice.err.find("TrainingStrategy: BatchSize=4 : also given as --batch; keep one") !=
+        std::string::npos);
+  CHECK(!fs::exists(fs::path(dir) / "run"));
+}
+
+TEST_CASE("a layout from an options file trains, resumes, samples and dumps") {
+  std::string dir = test::scratch_dir("cli-layout");
+  std::ofstream(fs::path(dir) / "opts.txt") << kMlpOptions;
+  std::string run = dir + "/run";
+  Outcome t =
+      vkgan("train --options " + dir + "/opts.txt --limit 32 --max-steps 3 --quiet --out " + run);
+  INFO(t.err);
+  REQUIRE(t.code == 0);
+  std::ifstream config(fs::path(run) / "config.json");
+  std::string json((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
+  CHECK(json.find("\"layout\": \"DENSE|256|LEAKYRELU,") != std::string::npos);
+  CHECK(json.find("\"kind\": \"sgd\"") != std::string::npos);
+  CHECK(vkgan("train --resume " + run + " --max-steps 5 --quiet").code == 0);
+  CHECK(
+      vkgan("sample --checkpoint " + run + "/checkpoint.safetensors --n 4 --out " + dir + "/s.png")
+          .code == 0);
+  CHECK(fs::exists(fs::path(dir) / "s.png"));
+  CHECK(
+      vkgan("dump --run " + run + " --program d-step --format txt --out " + dir + "/d.txt").code ==
+      0);
+  std::ifstream dump(fs::path(dir) / "d.txt");
+  std::string table((std::istreambuf_iterator<char>(dump)), std::istreambuf_iterator<char>());
+  CHECK(table.find("disc.fc2") != std::string::npos);
+  CHECK(vkgan("dump --options " + dir + "/opts.txt --format txt --out " + dir + "/g.txt").code ==
+        0);
+  std::ifstream gdump(fs::path(dir) / "g.txt");
+  std::string gtable((std::istreambuf_iterator<char>(gdump)), std::istreambuf_iterator<char>());
+  CHECK(gtable.find("gen.sgd") != std::string::npos);
+}
+
+TEST_CASE("--print-dsl prints a model file that names the layout's layers") {
+  std::string dir = test::scratch_dir("cli-print-dsl");
+  std::ofstream(fs::path(dir) / "opts.txt") << kMlpOptions;
+  std::string cmd = std::string(VKGAN_CLI) + " train --options " + dir +
+                    "/opts.txt --print-dsl --model mine 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  std::array<char, 4096> buf;
+  while (fgets(buf.data(), buf.size(), p)) out += buf.data();
+  CHECK(pclose(p) == 0);
+  CHECK(out.find("  h = g.dense(\"fc1\", h, 256);\n  h = g.leaky_relu(h);\n") != std::string::npos);
+  CHECK(out.find("return {\"mine\", ") != std::string::npos);
+  CHECK(out.find("VKGAN_REGISTER_MODEL(make);") != std::string::npos);
+}
+
 TEST_CASE("help describes every subcommand") {
   for (const char* sub : {"train", "sample", "bench", "opcheck", "devices", "eval"}) {
     Outcome o = vkgan(std::string(sub) + " --help");

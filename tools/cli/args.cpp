@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "engine/error.hpp"
 
@@ -114,6 +117,39 @@ double Args::real(const std::string& name) const {
 }
 
 bool Args::on(const std::string& name) const { return has(name); }
+
+void declare_layout_options(Args& args) {
+  args.option("options", "FILE", "TMVA-style file of InputLayout=, Layout=, TrainingStrategy=")
+      .option("input-layout", "STR", "noise size and image C|H|W, e.g. 100##1|28|28")
+      .option("layout", "STR", "generator and discriminator layers, GEN##DISC (see README)")
+      .option("training-strategy", "STR", "e.g. LearningRate=2e-4,BatchSize=64,Optimizer=ADAM");
+}
+
+LayoutOptions layout_options(const Args& args) {
+  LayoutOptions o;
+  if (args.has("options")) {
+    std::string file = args.str("options");
+    std::ifstream in(file, std::ios::binary);
+    if (!in) fail("--options {}: cannot open: {}", file, std::strerror(errno));
+    std::stringstream text;
+    text << in.rdbuf();
+    o = parse_options_text(text.str(), file);
+  }
+  auto take = [&](const char* name, const char* key, std::string& slot) {
+    if (!args.has(name)) return;
+    if (!slot.empty())
+      fail("--{} and {} in --options {} both give the {}; keep one", name, key, args.str("options"),
+           key);
+    slot = args.str(name);
+  };
+  take("input-layout", "InputLayout", o.input_layout);
+  take("layout", "Layout", o.layout);
+  take("training-strategy", "TrainingStrategy", o.training_strategy);
+  if (o.layout.empty() != o.input_layout.empty())
+    fail("{} needs {} too", o.layout.empty() ? "InputLayout" : "Layout",
+         o.layout.empty() ? "Layout (--layout)" : "InputLayout (--input-layout)");
+  return o;
+}
 
 ContextOptions context_options(const Args& args) {
   ContextOptions o = options_from_env();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/layout.hpp"
 #include "engine/vulkan/context.hpp"
 
 namespace vkgan::cli {
@@ -47,6 +48,12 @@ class Args {
   std::map<std::string, std::string> given_;
   std::vector<std::string> rest_;
 };
+
+// Declares --options, --input-layout, --layout and --training-strategy.
+void declare_layout_options(Args& args);
+// The TMVA-style strings from those options; a key given both in the
+// --options file and as its own option is refused.
+LayoutOptions layout_options(const Args& args);
 
 // The environment's context options (VKGAN_VALIDATE, VKGAN_DEVICE), with
 // the command's --device, when given, taking precedence.

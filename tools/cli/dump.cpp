@@ -1,5 +1,6 @@
-// `vkgan dump`: one training program's graph as DOT, SVG, an HTML page or a
-// table, each node with its op, shape, parameters, FLOPs and bytes; with
+// `vkgan dump`: one training program's graph (of a built-in model, a layout
+// string's or a run folder's) as DOT, SVG, an HTML page or a table, each node with its op, shape,
+// parameters, FLOPs and bytes; with
 // --profile, its median device time too, drawn on a white to red heat scale.
 #include "engine/dump.hpp"
 
@@ -15,6 +16,7 @@
 
 #include "engine/cost.hpp"
 #include "engine/gan.hpp"
+#include "engine/trainer.hpp"
 #include "engine/vulkan/context.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
@@ -115,6 +117,24 @@ void print_summary(const std::string& format, const std::string& out, const GanS
              t.flops * 1e-9, t.timed ? fmt::format(", {:.1f} ms", t.time_ns * 1e-6) : "");
 }
 
+// The model to dump, from --run DIR, the layout options or --model.
+TrainConfig run_of(const Args& args) {
+  LayoutOptions lo = layout_options(args);
+  if (args.has("run")) {
+    if (args.has("model") || !lo.layout.empty() || !lo.training_strategy.empty())
+      fail("--run {} gives the model; drop --model and the layout options", args.str("run"));
+    return read_run_config(args.str("run"));
+  }
+  if (!lo.layout.empty() && args.has("model"))
+    fail("--model {} and a Layout both give the model; keep one", args.str("model"));
+  TrainConfig c;
+  c.model = lo.layout.empty() ? args.str("model") : "layout";
+  c.input_layout = lo.input_layout;
+  c.layout = lo.layout;
+  c.training_strategy = lo.training_strategy;
+  return c;
+}
+
 }  // namespace
 
 int cmd_dump(int argc, char** argv) {
@@ -129,17 +149,24 @@ int cmd_dump(int argc, char** argv) {
       .option("loss", "NAME", "bce, lsgan or hinge", "bce")
       .option("runs", "N", "profiled runs (each node shows its median)", "10")
       .option("device", "N|NAME", "Vulkan device index or name substring", "")
+      .option("run", "DIR", "a run folder: dump the model its config.json names")
       .flag("profile", "run the program on the device and show each node's time");
+  declare_layout_options(args);
   if (!args.parse(argc, argv)) return 0;
   std::string format = format_of(args), out = args.str("out"), which = args.str("program");
   if (which != "d-step" && which != "g-step" && which != "generator")
     fail("--program '{}' is not one of d-step, g-step, generator", which);
   if (format != "txt" && out.empty()) fail("--out FILE is needed for --format {}", format);
 
-  const GanModel& model = find_model(args.str("model"));
+  TrainConfig run = run_of(args);
+  std::optional<GanModel> own;
+  const GanModel& model = model_of(run, own);
+  TrainingStrategy strategy = parse_training_strategy(run.training_strategy, {});
   ContextOptions opts = context_options(args);
   Context ctx(opts);
   GanOptions go;
+  go.optim_d = strategy.disc;
+  go.optim_g = strategy.gen;
   go.batch = args.integer("batch", 2, 1 << 16);
   go.loss = parse_gan_loss(args.str("loss"));
   go.profile = args.on("profile");

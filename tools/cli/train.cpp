@@ -9,6 +9,7 @@
 #include "engine/gan.hpp"
 #include "engine/io/hdf5.hpp"
 #include "engine/io/png.hpp"
+#include "engine/layout.hpp"
 #include "engine/trainer.hpp"
 #include "engine/vulkan/context.hpp"
 #include "tools/cli/args.hpp"
@@ -23,6 +24,46 @@ std::string models_list() {
   std::string s;
   for (const auto& n : model_names()) s += (s.empty() ? "" : ", ") + n;
   return s;
+}
+
+// The model: --model, or the layout strings, parsed and checked here so a
+// bad one is refused before anything runs. False when --print-dsl printed it.
+bool from_options(const Args& args, TrainConfig& c) {
+  LayoutOptions lo = layout_options(args);
+  c.input_layout = lo.input_layout;
+  c.layout = lo.layout;
+  c.training_strategy = lo.training_strategy;
+  bool is_layout = !lo.layout.empty();
+  if (args.on("print-dsl")) {
+    if (!is_layout) fail("--print-dsl needs a Layout (--layout and --input-layout, or --options)");
+    LayoutSpec spec = parse_layout(lo.input_layout, lo.layout);
+    fmt::print("{}", layout_dsl(spec, args.has("model") ? args.str("model") : "layoutgan"));
+    return false;
+  }
+  if (is_layout && args.has("model"))
+    fail("--model {} and a Layout both give the model; keep one", args.str("model"));
+  c.model = is_layout ? "layout" : args.str("model");
+  std::optional<GanModel> own;
+  const GanModel& model = model_of(c, own);
+  TrainingStrategy st = parse_training_strategy(c.training_strategy, {});
+  check_latent_dim(st, c.training_strategy, model.latent);
+  return true;
+}
+
+// The strategy's shared keys into `c`; one also given as an option is refused.
+void take_strategy(const Args& args, TrainConfig& c) {
+  TrainingStrategy st = parse_training_strategy(c.training_strategy, {});
+  const std::pair<const char*, const char*> both[] = {{"batch", "BatchSize"},
+                                                      {"epochs", "MaxEpochs"},
+                                                      {"d-steps", "DSteps"},
+                                                      {"lr", "LearningRate"}};
+  for (auto [option, key] : both)
+    if (args.has(option))
+      for (const auto& [k, span] : st.spans)
+        if (k == key)
+          fail_in_option("TrainingStrategy", c.training_strategy, span.first, span.second,
+                         fmt::format("also given as --{}; keep one", option));
+  apply_training_strategy(c);
 }
 
 }  // namespace
@@ -55,14 +96,17 @@ int cmd_train(int argc, char** argv) {
       .option("limit", "N", "use only the first N training images (0: all)", "0")
       .option("resume", "DIR", "continue the run in DIR from its checkpoint")
       .flag("force", "reuse a non-empty --out folder, starting over")
-      .flag("quiet", "print only the final summary");
+      .flag("quiet", "print only the final summary")
+      .flag("print-dsl", "print the Layout as a models/*.cpp file (named by --model) and exit");
+  declare_layout_options(args);
   if (!args.parse(argc, argv)) return 0;
 
   TrainConfig c;
   if (args.has("resume")) {
     for (const char* fixed :
          {"model", "data", "out", "batch", "d-steps", "lr", "beta1", "beta2", "loss", "seed",
-          "limit", "force", "key", "scale", "log1p", "holdout", "eval-every", "threshold"})
+          "limit", "force", "key", "scale", "log1p", "holdout", "eval-every", "threshold",
+          "options", "input-layout", "layout", "training-strategy", "print-dsl"})
       if (args.has(fixed))
         fail("--{} cannot change a resumed run; its settings come from {}/config.json", fixed,
              args.str("resume"));
@@ -70,8 +114,7 @@ int cmd_train(int argc, char** argv) {
     if (args.has("epochs")) c.epochs = args.integer("epochs", 1, 1 << 20);
     if (args.has("max-steps")) c.max_steps = args.integer("max-steps", 0, int64_t(1) << 40);
   } else {
-    c.model = args.str("model");
-    find_model(c.model);
+    if (!from_options(args, c)) return 0;
     c.data = args.str("data");
     c.out = args.has("out") ? args.str("out") : "runs/" + c.model;
     c.epochs = args.integer("epochs", 1, 1 << 20);
@@ -94,6 +137,7 @@ int cmd_train(int argc, char** argv) {
     c.holdout = args.integer("holdout", 0, int64_t(1) << 40);
     c.eval_every = args.integer("eval-every", 0, 1 << 20);
     c.threshold = args.real("threshold");
+    take_strategy(args, c);
   }
   if (!(c.lr > 0)) fail("--lr must be positive, got {}", c.lr);
   c.device = args.str("device");
@@ -150,7 +194,8 @@ int cmd_sample(int argc, char** argv) {
 
   ContextOptions opts = context_options(args);
   Context ctx(opts);
-  const GanModel& model = find_model(run.model);
+  std::optional<GanModel> own;
+  const GanModel& model = model_of(run, own);
   GanOptions go;
   go.batch = 2;
   Gan gan(ctx, model, go);
