@@ -70,11 +70,11 @@ void save_checkpoint(const std::filesystem::path& file, Workspace& ws, const Che
   save_safetensors(file, tensors, meta);
 }
 
-CheckpointInfo load_checkpoint(const std::filesystem::path& file, Workspace& ws,
-                               const std::string& expect_model) {
+CheckpointInfo decode_checkpoint(std::string_view bytes, const std::string& label,
+                                 const std::string& expect_model,
+                                 std::vector<NamedTensor>* tensors) {
   std::map<std::string, std::string> meta;
-  std::vector<NamedTensor> tensors = load_safetensors(file, &meta);
-  std::string label = file.string();
+  *tensors = decode_safetensors(bytes, label, &meta);
   auto need = [&](const char* key) {
     auto it = meta.find(key);
     if (it == meta.end()) fail("{}: not a vkgan checkpoint (no metadata {})", label, key);
@@ -100,6 +100,14 @@ CheckpointInfo load_checkpoint(const std::filesystem::path& file, Workspace& ws,
   }
   info.counters = split_counters(need("vkgan.counters"), label);
   info.metadata = meta;
+  return info;
+}
+
+CheckpointInfo load_checkpoint(const std::filesystem::path& file, Workspace& ws,
+                               const std::string& expect_model) {
+  std::string label = file.string();
+  std::vector<NamedTensor> tensors;
+  CheckpointInfo info = decode_checkpoint(read_file_bytes(file), label, expect_model, &tensors);
 
   std::map<std::string, const NamedTensor*> by_name;
   for (const NamedTensor& t : tensors) by_name[t.name] = &t;

@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "engine/io/safetensors.hpp"
 #include "engine/workspace.hpp"
 
 namespace vkgan {
@@ -21,6 +24,12 @@ struct CheckpointInfo {
 };
 
 void save_checkpoint(const std::filesystem::path& file, Workspace& ws, const CheckpointInfo& info);
+
+// Checks a checkpoint's bytes (format, checksums, metadata, model) and
+// returns its metadata and tensors; `label` names it in errors.
+CheckpointInfo decode_checkpoint(std::string_view bytes, const std::string& label,
+                                 const std::string& expect_model,
+                                 std::vector<NamedTensor>* tensors);
 
 // Loads into `ws` (whose networks must already exist). Throws Error naming
 // the file and the first tensor that is missing or has another shape.

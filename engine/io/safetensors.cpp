@@ -285,7 +285,9 @@ struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 
-std::string read_whole_file(const std::filesystem::path& file) {
+}  // namespace
+
+std::string read_file_bytes(const std::filesystem::path& file) {
   std::unique_ptr<std::FILE, FileCloser> f(std::fopen(file.c_str(), "rb"));
   if (!f) fail("{}: cannot open: {}", file.string(), std::strerror(errno));
   std::string bytes;
@@ -296,8 +298,6 @@ std::string read_whole_file(const std::filesystem::path& file) {
     fail("{}: read failed after byte {}: {}", file.string(), bytes.size(), std::strerror(errno));
   return bytes;
 }
-
-}  // namespace
 
 std::string encode_safetensors(const std::vector<NamedTensor>& tensors,
                                std::map<std::string, std::string> metadata) {
@@ -332,7 +332,7 @@ void save_safetensors(const std::filesystem::path& file, const std::vector<Named
 
 std::vector<NamedTensor> load_safetensors(const std::filesystem::path& file,
                                           std::map<std::string, std::string>* metadata) {
-  return decode_safetensors(read_whole_file(file), file.string(), metadata);
+  return decode_safetensors(read_file_bytes(file), file.string(), metadata);
 }
 
 }  // namespace vkgan

@@ -37,6 +37,9 @@ std::vector<NamedTensor> decode_safetensors(std::string_view bytes, const std::s
 void save_safetensors(const std::filesystem::path& file, const std::vector<NamedTensor>& tensors,
                       std::map<std::string, std::string> metadata);
 
+// A whole file's bytes; errors name the file and the byte where reading failed.
+std::string read_file_bytes(const std::filesystem::path& file);
+
 std::vector<NamedTensor> load_safetensors(const std::filesystem::path& file,
                                           std::map<std::string, std::string>* metadata = nullptr);
 
