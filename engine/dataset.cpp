@@ -60,6 +60,17 @@ bool is_hdf5_path(const std::filesystem::path& path) {
   return e == ".h5" || e == ".hdf5" || e == ".he5";
 }
 
+// Training data must be finite after preprocessing, or the first loss would
+// be blamed on a network node; `first` is the index of pixels[0]'s image.
+void check_finite(const std::vector<float>& pixels, int64_t per, int64_t first,
+                  const std::string& source, const Preprocess& p) {
+  for (size_t k = 0; k < pixels.size(); ++k)
+    if (!std::isfinite(pixels[k]))
+      fail("{}: image {} holds a non-finite value ({}) at element {}{}", source,
+           first + int64_t(k) / per, pixels[k], int64_t(k) % per,
+           p.identity() ? "" : " after --scale/--log1p");
+}
+
 Hdf5Sets load_hdf5_dataset(const std::filesystem::path& path, const Hdf5Options& o) {
   auto file = std::make_shared<Hdf5Images>(path, o.key);
   int64_t total = o.limit > 0 ? std::min(o.limit, file->count()) : file->count();
@@ -89,6 +100,7 @@ Hdf5Sets load_hdf5_dataset(const std::filesystem::path& path, const Hdf5Options&
   file->read(0, sets.train.count, sets.train.pixels.data());
   if (!o.preprocess.identity())
     for (float& v : sets.train.pixels) v = o.preprocess.forward(v);
+  check_finite(sets.train.pixels, per, 0, sets.train.source, o.preprocess);
   return sets;
 }
 
@@ -121,6 +133,7 @@ void EpochFeed::copy(int64_t epoch, int64_t position, float* dst) {
     set_.file->read(first, n, buffer_.data());
     if (!set_.preprocess.identity())
       for (float& v : buffer_) v = set_.preprocess.forward(v);
+    check_finite(buffer_, per, first, set_.source, set_.preprocess);
     // Each block gets its own shuffle, keyed by the block too.
     within_ = epoch_order(n, seed_ ^ (uint64_t(blocks_[k] + 1) * 0x9E3779B97F4A7C15ull), epoch);
     loaded_ = int64_t(k);

@@ -190,8 +190,14 @@ EvalResult evaluate_jets(const ImageSet& real, const ImageSet& gen, const fs::pa
   if (real.image != gen.image)
     fail("{} holds images {}, {} holds {}; eval compares images of one shape", real.source,
          real.image, gen.source, gen.image);
-  for (const ImageSet* s : {&real, &gen})
+  for (const ImageSet* s : {&real, &gen}) {
     if (s->count < 2) fail("{}: {} images; eval needs at least 2", s->source, s->count);
+    VKGAN_ASSERT(!s->streamed(), "eval of a streamed set");
+    for (size_t k = 0; k < s->pixels.size(); ++k)
+      if (!std::isfinite(s->pixels[k]))
+        fail("{}: image {} holds a non-finite pixel ({}) at element {}", s->source,
+             int64_t(k) / s->image.elements(), s->pixels[k], int64_t(k) % s->image.elements());
+  }
   Figures fr = figures_of(real, o.threshold), fg = figures_of(gen, o.threshold);
   std::vector<int64_t> order = epoch_order(real.count, o.seed, 0);
   std::vector<int64_t> half_a(order.begin(), order.begin() + long(order.size() / 2));

@@ -243,6 +243,15 @@ void Run::load_data() {
   feed_ = std::make_unique<EpochFeed>(data_, c_.seed);
 }
 
+// --force over a previous run: its own files go before anything new is
+// written, so no old checkpoint outlives the settings it was trained with.
+void remove_previous_run(const fs::path& out) {
+  std::error_code ec;
+  for (const char* f : {"checkpoint.safetensors", "losses.csv", "losses.png", "config.json"})
+    fs::remove(out / f, ec);
+  for (const char* d : {"samples", "eval"}) fs::remove_all(out / d, ec);
+}
+
 void Run::fill_batch(float* dst, int64_t step, int64_t sub) {
   int64_t first = ((step % per_epoch_) * c_.d_steps + sub) * c_.batch;
   int64_t n = data_.image.elements();
@@ -335,13 +344,22 @@ void Run::evaluate(int64_t epoch) {
   o.threshold = c_.threshold;
   o.seed = c_.seed;
   fs::path dir = c_.out / "eval" / fmt::format("epoch-{:03}", epoch);
-  EvalResult r = evaluate_jets(holdout_, gen, dir, o);
+  EvalResult r;
+  try {
+    r = evaluate_jets(holdout_, gen, dir, o);
+  } catch (const Error& e) {
+    // A generator that collapsed (all-zero images, say) leaves nothing to
+    // judge; training goes on and the next eval tries again.
+    fmt::print(stderr, "{}vkgan train: eval of epoch {} skipped: {}\n", tty_ ? "\n" : "", epoch,
+               e.what());
+    return;
+  }
   if (c_.quiet) return;
   // One line: each observable's W1 over its floor, 1 being as good as it gets.
   std::string line = fmt::format("eval epoch {} | W1/floor", epoch);
   for (const EvalRow& row : r.rows)
     line += row.has_ratio() ? fmt::format(" {} {:.1f}", row.name, row.ratio())
-                          : fmt::format(" {} {:.3g}", row.name, row.w1);
+                          : fmt::format(" {} (no floor: W1 {:.3g})", row.name, row.w1);
   fmt::print("{}{} | {}\n", tty_ ? "\n" : "", line, dir.string());
 }
 
@@ -412,6 +430,7 @@ TrainResult Run::go() {
   fs::create_directories(c_.out);
   FolderLock lock(c_.out);
   remove_stale_temporaries(c_.out);
+  if (c_.force && !c_.resume) remove_previous_run(c_.out);
   Workspace& ws = gan_->workspace();
   if (c_.resume) {
     CheckpointInfo info = load_checkpoint(c_.out / "checkpoint.safetensors", ws, model_.name);
@@ -486,9 +505,9 @@ TrainResult Run::go() {
     }
     if (epoch_end) {
       write_samples(fmt::format("epoch-{:03}", step_ / per_epoch_));
+      checkpoint();
       if (c_.eval_every > 0 && (step_ / per_epoch_) % c_.eval_every == 0)
         evaluate(step_ / per_epoch_);
-      checkpoint();
       next_epoch_end += per_epoch_;
     }
   }
@@ -499,6 +518,7 @@ TrainResult Run::go() {
   checkpoint();
   if (tty_ && result.interrupted) fmt::print("\n");
   result.steps = step_;
+  result.validation_messages = ctx_->take_validation_messages().size();
   result.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
   result.checkpoint = c_.out / "checkpoint.safetensors";
   return result;

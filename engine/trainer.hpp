@@ -64,6 +64,9 @@ struct TrainResult {
   bool interrupted = false;
   double seconds = 0;
   std::filesystem::path checkpoint;
+  // Messages of the Vulkan validation layer (VKGAN_VALIDATE=1), each also
+  // printed to stderr as it came.
+  size_t validation_messages = 0;
 };
 
 // Set from a signal handler to stop at the next iteration boundary.

@@ -130,6 +130,19 @@ TEST_CASE("a diverging run names the step and node of the first non-finite value
   CHECK(test::read_file(c.out / "losses.csv") == csv);
 }
 
+TEST_CASE("--force over a previous run removes its checkpoint before training") {
+  TrainConfig c = small_run("train-force", 16);
+  train(c);
+  TrainConfig again = small_run("train-force-unused", 24);
+  again.out = c.out;
+  again.lr = 1e30;  // diverges at its first step, before any checkpoint
+  CHECK(test::error_of([&] { train(again); }).find("no checkpoint had been written yet") !=
+        std::string::npos);
+  CHECK(!fs::exists(c.out / "checkpoint.safetensors"));
+  CHECK(!fs::exists(c.out / "samples"));
+  CHECK(read_run_config(c.out).lr == 1e30);
+}
+
 TEST_CASE("a run folder that is not a vkgan run is refused unless forced") {
   std::string dir = test::scratch_dir("train-foreign");
   std::ofstream(fs::path(dir) / "notes.txt") << "mine";

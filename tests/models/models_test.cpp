@@ -3,14 +3,18 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "engine/dataset.hpp"
 #include "engine/gan.hpp"
+#include "engine/trainer.hpp"
 #include "engine/vulkan/context.hpp"
 #include "tests/support.hpp"
 
 namespace vkgan {
 namespace {
+
+namespace fs = std::filesystem;
 
 std::vector<float> real_batch(int64_t n) {
   ImageSet set = load_idx_dataset(default_fashion_mnist() / "t10k-images-idx3-ubyte.gz", n);
@@ -69,6 +73,35 @@ TEST_CASE_FIXTURE(test::GpuTest,
   }
   MESSAGE("D step arena " << gan.d_step().program->stats().planned_bytes / 1024 << " KiB of "
                           << gan.d_step().program->stats().naive_bytes / 1024 << " KiB");
+}
+
+// Whole training runs through the trainer (staging uploads, fences, the log
+// ring, checkpoints) with the validation layer on, which the suite always
+// sets: each model's run must draw no message from it.
+TEST_CASE("fifty training iterations of every model draw no validation message") {
+  const fs::path jets = fs::path(VKGAN_SOURCE_ROOT) / "../shared/data/jets/quark-200gev-seed1.h5";
+  for (const std::string& name : model_names()) {
+    TrainConfig c;
+    c.model = name;
+    c.out = test::scratch_dir("validated-" + name);
+    c.force = true;
+    c.quiet = true;
+    c.batch = 4;
+    c.limit = 40;  // 10 iterations an epoch: several epoch ends and checkpoints
+    c.epochs = 5;
+    c.max_steps = 50;
+    if (find_model(name).image != Shape{1, 28, 28}) {
+      if (!fs::exists(jets) || find_model(name).image != Shape{1, 33, 33}) {
+        MESSAGE("skipped " << name << ": no data set of its image shape here");
+        continue;
+      }
+      c.data = jets;
+    }
+    INFO(name);
+    TrainResult r = train(c);
+    CHECK(r.steps == 50);
+    CHECK(r.validation_messages == 0);
+  }
 }
 
 TEST_CASE("an unknown model lists the known ones") {

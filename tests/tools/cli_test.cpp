@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <random>
 #include <string>
 #include <thread>
@@ -183,7 +184,19 @@ TEST_CASE("bad HDF5 data is refused in one line, with no HDF5 error stack") {
   refused("train --model jetgan33 --data " + dir + "/jets.h5 --eval-every 1" + out,
           "--eval-every needs held-out images");
   refused("train --model jetgan33 --data " + dir + "/jets.h5 --scale 0" + out,
-          "--scale must be a positive number, got 0");
+          "--scale must be a positive number between 1e-37 and 1e37, got 0");
+  refused("train --model jetgan33 --data " + dir + "/jets.h5 --scale 1e-320" + out,
+          "--scale must be a positive number between 1e-37 and 1e37, got 1e-320");
+  std::vector<float> bad = px;
+  bad[33 * 33 + 5] = std::numeric_limits<float>::quiet_NaN();
+  write_hdf5_images(fs::path(dir) / "nan.h5", "image", {4, 33, 33}, bad.data());
+  refused("train --model jetgan33 --data " + dir + "/nan.h5" + out,
+          "nan.h5:image: image 1 holds a non-finite value (nan) at element 5");
+  refused("eval --real " + dir + "/jets.h5 --generated " + dir + "/nan.h5 --out " + dir + "/e",
+          "nan.h5:image: image 1 holds a non-finite");
+  refused("eval --real " + dir + "/jets.h5 --generated " + dir + "/jets.h5 --threshold -1 --out " +
+              dir + "/e",
+          "--threshold must be a non-negative number, got -1");
   refused("eval --generated " + dir + "/jets.h5", "--real FILE is required");
   refused("eval --real " + dir + "/jets.h5 --generated " + dir + "/text.h5 --out " + dir + "/e",
           "text.h5: cannot open as HDF5");

@@ -2,6 +2,9 @@
 // W1 distances beside the real set's own floor, plots and a table.
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdint>
+
 #include "engine/error.hpp"
 #include "engine/evaluate.hpp"
 #include "tools/cli/args.hpp"
@@ -28,6 +31,8 @@ int cmd_eval(int argc, char** argv) {
     if (!args.has(need)) fail("vkgan eval: --{} FILE is required", need);
 
   Hdf5Options o;
+  // Observables are computed over whole sets in memory.
+  o.stream_above_bytes = UINT64_MAX;
   o.limit = args.integer("limit", 0, int64_t(1) << 40);
   o.key = args.has("real-key") ? args.str("real-key") : args.str("key");
   o.holdout = args.integer("holdout", 0, int64_t(1) << 40);
@@ -38,6 +43,8 @@ int cmd_eval(int argc, char** argv) {
   ImageSet gen = load_hdf5_dataset(args.str("generated"), o).train;
   EvalOptions e;
   e.threshold = args.real("threshold");
+  if (!(e.threshold >= 0) || !std::isfinite(e.threshold))
+    fail("--threshold must be a non-negative number, got {}", args.str("threshold"));
   e.seed = uint64_t(args.integer("seed", 0, int64_t(1) << 62));
   EvalResult r = evaluate_jets(real, gen, args.str("out"), e);
   fmt::print("{}\nwrote eval.json, eval.md and plots to {}\n", eval_table(r), args.str("out"));

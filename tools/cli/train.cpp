@@ -131,8 +131,10 @@ int cmd_train(int argc, char** argv) {
     c.force = args.on("force");
     c.key = args.str("key");
     c.preprocess.scale = args.real("scale");
-    if (!(c.preprocess.scale > 0) || !std::isfinite(c.preprocess.scale))
-      fail("--scale must be a positive number, got {}", args.str("scale"));
+    // Pixels are float32 on the device: the factor and its inverse must be too.
+    if (!(c.preprocess.scale > 0) || !std::isnormal(float(c.preprocess.scale)) ||
+        !std::isnormal(float(1 / c.preprocess.scale)))
+      fail("--scale must be a positive number between 1e-37 and 1e37, got {}", args.str("scale"));
     c.preprocess.log1p = args.on("log1p");
     c.holdout = args.integer("holdout", 0, int64_t(1) << 40);
     c.eval_every = args.integer("eval-every", 0, 1 << 20);
