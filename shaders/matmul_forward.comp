@@ -2,7 +2,8 @@
 // so one kernel serves dense forward (x w^T), its data gradient (grad_y w) and
 // its weight gradient (grad_y^T x). Tiles of kTile x kTile outputs per work
 // group, each invocation kBlock x kBlock of them, K staged through shared
-// memory. Sums run over k in order: results are deterministic.
+// memory; or, on a CPU, register blocks (kPath 3). Sums run over k in order:
+// results are deterministic.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0) in;
@@ -11,7 +12,17 @@ layout(constant_id = 3) const uint kHasBias = 0;
 // for few outputs and a long k (a dense layer to one logit), where tiles
 // would leave all but one core idle. 2: one invocation per output element,
 // for thin products (a side under 16, or a short k) that tiles would pad.
+// 3: register blocks for a CPU (lavapipe), where a load that differs between
+// invocations costs a loop over the SIMD lanes, one the same for all of them
+// a single load, and shared memory and barriers cost more than they save.
+// A work group of SIMD width takes kBlockM rows, the same for all of its
+// invocations, and kBlockN columns each (column j: (tile_n kBlockN + j)
+// lanes + lane): per k, kBlockM uniform loads of A and kBlockN loads of B
+// feed kBlockM x kBlockN multiply-adds.
 layout(constant_id = 4) const uint kPath = 0;
+layout(constant_id = 5) const uint kBlockM = 16;
+layout(constant_id = 6) const uint kBlockN = 4;
+const uint kMaxBlock = 32;  // the host keeps both blocks within this
 const uint kReduceLanes = 256;
 #include "index.glsl"
 #include "reduce.glsl"
@@ -56,7 +67,41 @@ void lane_main() {
   c[e] = s + (kHasBias != 0 ? bias[gn] : 0.0);
 }
 
+void block_main() {
+  uint tile = linear_group();
+  uint m0 = tile / p.tiles_n * kBlockM, tile_n = tile % p.tiles_n;
+  if (m0 >= p.m) return;
+  // Rows and columns past the end repeat the last one; their sums are dropped.
+  uint a_row[kMaxBlock], b_col[kMaxBlock], col[kMaxBlock];
+  for (uint i = 0; i < kBlockM; ++i) a_row[i] = min(m0 + i, p.m - 1) * p.a_m;
+  for (uint j = 0; j < kBlockN; ++j) {
+    col[j] = (tile_n * kBlockN + j) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+    b_col[j] = min(col[j], p.n - 1) * p.b_n;
+  }
+
+  float acc[kMaxBlock][kMaxBlock];
+  for (uint i = 0; i < kBlockM; ++i)
+    for (uint j = 0; j < kBlockN; ++j) acc[i][j] = 0.0;
+  for (uint k = 0; k < p.k; ++k) {
+    float bv[kMaxBlock];
+    for (uint j = 0; j < kBlockN; ++j) bv[j] = b[k * p.b_k + b_col[j]];
+    for (uint i = 0; i < kBlockM; ++i) {
+      float av = a[a_row[i] + k * p.a_k];
+      for (uint j = 0; j < kBlockN; ++j) acc[i][j] += av * bv[j];
+    }
+  }
+
+  for (uint i = 0; i < kBlockM && m0 + i < p.m; ++i)
+    for (uint j = 0; j < kBlockN; ++j)
+      if (col[j] < p.n)
+        c[(m0 + i) * p.n + col[j]] = acc[i][j] + (kHasBias != 0 ? bias[col[j]] : 0.0);
+}
+
 void main() {
+  if (kPath == 3) {
+    block_main();
+    return;
+  }
   if (kPath == 1) {
     dot_main();
     return;
