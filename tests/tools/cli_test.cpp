@@ -274,6 +274,10 @@ TEST_CASE("a bad layout string is refused with the token under a caret") {
   std::ofstream(fs::path(dir) / "opts.txt") << kMlpOptions;
   refused("train --options " + dir + "/opts.txt --layout 'A##B'",
           "--layout and Layout in --options " + dir + "/opts.txt both give the Layout");
+  refused("train --options " + dir, "--options " + dir + ": is a folder");
+  std::ofstream(fs::path(dir) / "empty.txt") << "\n";
+  refused("train --options " + dir + "/empty.txt",
+          "empty.txt: sets none of InputLayout, Layout, TrainingStrategy");
   Outcome twice = vkgan("train --options " + dir + "/opts.txt --batch 8 --out " + dir + "/run");
   CHECK(twice.code == 1);
   CHECK(twice.err.find("TrainingStrategy: BatchSize=4 : also given as --batch; keep one") !=

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -129,11 +130,16 @@ LayoutOptions layout_options(const Args& args) {
   LayoutOptions o;
   if (args.has("options")) {
     std::string file = args.str("options");
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec))
+      fail("--options {}: is a folder, expected a file of Key=Value lines", file);
     std::ifstream in(file, std::ios::binary);
     if (!in) fail("--options {}: cannot open: {}", file, std::strerror(errno));
     std::stringstream text;
     text << in.rdbuf();
     o = parse_options_text(text.str(), file);
+    if (o.layout.empty() && o.input_layout.empty() && o.training_strategy.empty())
+      fail("--options {}: sets none of InputLayout, Layout, TrainingStrategy", file);
   }
   auto take = [&](const char* name, const char* key, std::string& slot) {
     if (!args.has(name)) return;
