@@ -117,6 +117,11 @@ Hdf5Images::Hdf5Images(const fs::path& file, const std::string& key) : file_(fil
   if (rank != 3 && rank != 4)
     fail_here(fmt::format("images are [N,H,W] or [N,C,H,W], got shape {}", dims_str(dims_)));
   if (dims_[0] < 1) fail_here("holds no images (shape " + dims_str(dims_) + ")");
+  // Epoch orders are built over the images (or blocks of them); a count
+  // past this is a damaged or mistaken header, not a data set.
+  if (dims_[0] > int64_t(1) << 31)
+    fail_here(fmt::format("claims {} images (shape {}); at most 2^31 are read from one dataset",
+                          dims_[0], dims_str(dims_)));
 
   Id plist(H5Dget_create_plist(dataset_id_), H5Pclose);
   chunked_ = H5Pget_layout(plist) == H5D_CHUNKED;

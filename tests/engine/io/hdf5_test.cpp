@@ -116,6 +116,26 @@ TEST_CASE("hdf5 errors name the file and the key, in one line") {
   CHECK(e.find("none.h5: no such file") != std::string::npos);
 }
 
+TEST_CASE("an hdf5 dataset claiming more than 2^31 images is refused, not allocated for") {
+  std::string dir = test::scratch_dir("hdf5-huge");
+  fs::path file = fs::path(dir) / "huge.h5";
+  // Chunked and never written: the file is small whatever the shape says.
+  std::vector<hsize_t> dims{hsize_t(1) << 40, 33, 33}, chunk{1024, 33, 33};
+  hid_t f = H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5Screate_simple(3, dims.data(), nullptr);
+  hid_t plist = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(plist, 3, chunk.data());
+  hid_t ds = H5Dcreate2(f, "image", H5T_IEEE_F32LE, space, H5P_DEFAULT, plist, H5P_DEFAULT);
+  REQUIRE(ds >= 0);
+  H5Dclose(ds);
+  H5Pclose(plist);
+  H5Sclose(space);
+  H5Fclose(f);
+  std::string e = error_of([&] { Hdf5Images(file, "image"); });
+  CHECK(e.find("claims 1099511627776 images (shape [1099511627776,33,33]); at most 2^31") !=
+        std::string::npos);
+}
+
 TEST_CASE("hdf5 images written by vkgan read back, under the key, atomically") {
   std::string dir = test::scratch_dir("hdf5-write");
   fs::path file = fs::path(dir) / "gen.h5";
