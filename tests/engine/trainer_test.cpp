@@ -60,7 +60,8 @@ TEST_CASE("a resumed run reproduces the uninterrupted run's losses and weights")
   rest.quiet = true;
   TrainResult r = train(rest);
   CHECK(r.steps == 24);
-  CHECK(test::loss_columns(whole.out / "losses.csv") == test::loss_columns(part.out / "losses.csv"));
+  CHECK(test::loss_columns(whole.out / "losses.csv") ==
+        test::loss_columns(part.out / "losses.csv"));
   auto a = load_safetensors(whole.out / "checkpoint.safetensors");
   auto b = load_safetensors(part.out / "checkpoint.safetensors");
   REQUIRE(a.size() == b.size());
