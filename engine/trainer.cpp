@@ -288,7 +288,7 @@ void Run::diverged(int64_t step, float loss_d, float loss_g) {
   GanStep& gs = gan_->g_step();
   NonFinite f;
   std::string where;
-  for (int64_t s = saved_step_; s <= step && !f; ++s) {
+  for (int64_t s = saved_step_; s <= step; ++s) {
     for (int64_t j = 0; j < c_.d_steps && !f; ++j) {
       fill_batch(batch.data(), s, j);
       if (s < step) {

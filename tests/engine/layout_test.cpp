@@ -7,7 +7,6 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "engine/io/safetensors.hpp"
@@ -265,13 +264,11 @@ TEST_CASE("the parser never crashes on the fuzz corpus") {
   REQUIRE(fs::is_directory(corpus));
   size_t files = 0, parsed = 0;
   for (const auto& e : fs::directory_iterator(corpus)) {
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
+    std::string text = test::read_file(e.path());
     INFO(e.path().string());
     ++files;
     try {
-      LayoutOptions o = parse_options_text(text.str(), e.path().string());
+      LayoutOptions o = parse_options_text(text, e.path().string());
       TrainingStrategy s = parse_training_strategy(o.training_strategy, {});
       LayoutSpec spec = parse_layout(o.input_layout, o.layout);
       check_latent_dim(s, o.training_strategy, spec.latent);
@@ -282,21 +279,6 @@ TEST_CASE("the parser never crashes on the fuzz corpus") {
   }
   CHECK(files >= 5);
   CHECK(parsed >= 4);  // the valid seeds stay valid
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> loss_rows(const fs::path& csv) {
-  std::vector<std::string> rows;
-  std::istringstream in(read_all(csv));
-  std::string line;
-  while (std::getline(in, line)) rows.push_back(line.substr(0, line.rfind(',')));
-  return rows;
 }
 
 TrainConfig dcgan_run(const std::string& dir, bool as_layout, int64_t steps) {
@@ -330,9 +312,9 @@ TEST_CASE("dcgan28 as a layout trains to the built-in model's losses and weights
   TrainConfig layout = dcgan_run("layout-eq-layout", true, 4);
   train(model);
   train(layout);
-  auto rows = loss_rows(layout.out / "losses.csv");
+  auto rows = test::loss_columns(layout.out / "losses.csv");
   CHECK(rows.size() == 5);
-  CHECK(loss_rows(model.out / "losses.csv") == rows);
+  CHECK(test::loss_columns(model.out / "losses.csv") == rows);
   same_weights(model.out / "checkpoint.safetensors", layout.out / "checkpoint.safetensors");
 
   // The run folder records the strings; a resume rebuilds the model from them.
@@ -344,7 +326,7 @@ TEST_CASE("dcgan28 as a layout trains to the built-in model's losses and weights
   rest.max_steps = 4;
   rest.quiet = true;
   CHECK(train(rest).steps == 4);
-  CHECK(loss_rows(part.out / "losses.csv") == rows);
+  CHECK(test::loss_columns(part.out / "losses.csv") == rows);
   same_weights(layout.out / "checkpoint.safetensors", part.out / "checkpoint.safetensors");
 }
 

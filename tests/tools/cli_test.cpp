@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
@@ -249,8 +248,7 @@ TEST_CASE("jetgan33 trains on real jet images, samples to HDF5, and eval judges 
   for (const char* f : {"eval.json", "eval.md", "average.png", "pixel_intensity.png",
                         "multiplicity.png", "mass_over_pt.png", "girth.png", "tau21.png"})
     CHECK_MESSAGE(fs::exists(ev / f), f);
-  std::ifstream md(ev / "eval.md");
-  std::string table((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  std::string table = test::read_file(ev / "eval.md");
   CHECK(table.find("| tau21 |") != std::string::npos);
   CHECK(table.find("| mass_over_pt |") != std::string::npos);
 }
@@ -302,8 +300,7 @@ TEST_CASE("a layout from an options file trains, resumes, samples and dumps") {
       vkgan("train --options " + dir + "/opts.txt --limit 32 --max-steps 3 --quiet --out " + run);
   INFO(t.err);
   REQUIRE(t.code == 0);
-  std::ifstream config(fs::path(run) / "config.json");
-  std::string json((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
+  std::string json = test::read_file(fs::path(run) / "config.json");
   CHECK(json.find("\"layout\": \"DENSE|256|LEAKYRELU,") != std::string::npos);
   CHECK(json.find("\"kind\": \"sgd\"") != std::string::npos);
   CHECK(vkgan("train --resume " + run + " --max-steps 5 --quiet").code == 0);
@@ -314,13 +311,11 @@ TEST_CASE("a layout from an options file trains, resumes, samples and dumps") {
   CHECK(
       vkgan("dump --run " + run + " --program d-step --format txt --out " + dir + "/d.txt").code ==
       0);
-  std::ifstream dump(fs::path(dir) / "d.txt");
-  std::string table((std::istreambuf_iterator<char>(dump)), std::istreambuf_iterator<char>());
+  std::string table = test::read_file(fs::path(dir) / "d.txt");
   CHECK(table.find("disc.fc2") != std::string::npos);
   CHECK(vkgan("dump --options " + dir + "/opts.txt --format txt --out " + dir + "/g.txt").code ==
         0);
-  std::ifstream gdump(fs::path(dir) / "g.txt");
-  std::string gtable((std::istreambuf_iterator<char>(gdump)), std::istreambuf_iterator<char>());
+  std::string gtable = test::read_file(fs::path(dir) / "g.txt");
   CHECK(gtable.find("gen.sgd") != std::string::npos);
 }
 
