@@ -14,12 +14,22 @@ namespace vkgan::ops {
 
 inline constexpr uint32_t kLocal = 256;  // lanes per work group, 1-D kernels
 
-// Chooses the kernel for a dispatch.
+// Chooses the kernel for a dispatch; `texel_bindings` as in KernelSpec.
 inline void use_kernel(const KernelContext& kc, Dispatch& d, const std::string& shader,
                        uint32_t bindings, std::vector<uint32_t> constants = {},
-                       uint32_t local = kLocal) {
-  KernelSpec spec{shader, bindings, {local, 1, 1}, std::move(constants)};
+                       uint32_t local = kLocal, uint32_t texel_bindings = 0) {
+  KernelSpec spec{shader, bindings, {local, 1, 1}, std::move(constants), texel_bindings};
   d.kernel = &kc.ctx.pipelines().get(spec);
+}
+
+// True when the node's first `count` inputs may be bound as texel buffers:
+// the device has them and each input fits maxTexelBufferElements.
+inline bool inputs_fit_texels(const KernelContext& kc, size_t count) {
+  if (!kc.ctx.features().texel_buffers) return false;
+  for (size_t i = 0; i < count; ++i)
+    if (uint64_t(kc.inputs[i].elements()) > kc.ctx.limits().max_texel_buffer_elements)
+      return false;
+  return true;
 }
 
 // The push constants of element-wise kernels.

@@ -14,12 +14,13 @@
 layout(local_size_x_id = 0) in;
 #include "index.glsl"
 #include "conv.glsl"
+#include "tensor.glsl"
 
 layout(constant_id = 5) const uint kTransposed = 0;
 layout(constant_id = 6) const uint kSplitRows = 0;
 
-layout(set = 0, binding = 0) readonly buffer GradY { float grad_y[]; };
-layout(set = 0, binding = 1) readonly buffer X { float x[]; };
+READONLY_TENSOR(0, grad_y)
+READONLY_TENSOR(1, x)
 layout(set = 0, binding = 2) writeonly buffer GradW { float grad_w[]; };
 
 shared float sums[kMaxBlock * kMaxBlock];  // kSplitRows only
@@ -29,8 +30,8 @@ uint tile_column(uint tile_n, uint j) {
   return kSplitRows != 0 ? tile_n * kBlockN + j : column(tile_n, j);
 }
 
-float y_shaped(uint i) { return kTransposed != 0 ? x[i] : grad_y[i]; }
-float x_shaped(uint i) { return kTransposed != 0 ? grad_y[i] : x[i]; }
+float y_shaped(uint i) { return kTransposed != 0 ? load_x(i) : load_grad_y(i); }
+float x_shaped(uint i) { return kTransposed != 0 ? load_grad_y(i) : load_x(i); }
 
 void main() {
   uint idx = linear_group();

@@ -87,6 +87,7 @@ CommandList::CommandList(Context& ctx) : ctx_(ctx) {
 
 CommandList::~CommandList() {
   VkDevice dev = ctx_.device();
+  destroy_views();
   if (queries_) vkDestroyQueryPool(dev, queries_, nullptr);
   if (descriptors_) vkDestroyDescriptorPool(dev, descriptors_, nullptr);
   vkDestroyCommandPool(dev, pool_, nullptr);
@@ -104,23 +105,47 @@ void CommandList::begin() {
 
 void CommandList::end() { VK_CHECK(vkEndCommandBuffer(cb_)); }
 
+void CommandList::destroy_views() {
+  for (VkBufferView v : views_) vkDestroyBufferView(ctx_.device(), v, nullptr);
+  views_.clear();
+}
+
+VkBufferView CommandList::texel_view(const Binding& b, const std::string& label) {
+  uint64_t elements = b.size / sizeof(float);
+  VKGAN_ASSERT(elements <= ctx_.limits().max_texel_buffer_elements,
+               "{}: texel binding of {} elements exceeds maxTexelBufferElements {}", label,
+               elements, ctx_.limits().max_texel_buffer_elements);
+  VkBufferViewCreateInfo ci{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+  ci.buffer = b.buffer;
+  ci.format = VK_FORMAT_R32_SFLOAT;
+  ci.offset = b.offset;
+  ci.range = elements * sizeof(float);
+  VkBufferView view;
+  VK_CHECK(vkCreateBufferView(ctx_.device(), &ci, nullptr, &view));
+  views_.push_back(view);
+  return view;
+}
+
 void CommandList::record(const std::vector<Dispatch>& dispatches, bool timestamps) {
   VkDevice dev = ctx_.device();
   bool push = ctx_.features().push_descriptor;
-  size_t total_bindings = 0;
-  for (const Dispatch& d : dispatches) total_bindings += d.bindings.size();
+  uint32_t counts[2] = {0, 0};  // storage buffers, texel buffers
+  for (const Dispatch& d : dispatches)
+    for (uint32_t j = 0; j < d.bindings.size(); ++j) ++counts[d.kernel->texel_bindings >> j & 1];
+  destroy_views();
 
   // Without push descriptors: one set per dispatch from a pool of exactly
   // the program's size.
   std::vector<VkDescriptorSet> sets;
   if (!push && !dispatches.empty()) {
     if (descriptors_) vkDestroyDescriptorPool(dev, descriptors_, nullptr);
-    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                              uint32_t(std::max<size_t>(total_bindings, 1))};
+    VkDescriptorPoolSize sizes[2] = {
+        {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max(counts[0], 1u)},
+        {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, counts[1]}};
     VkDescriptorPoolCreateInfo pci{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
     pci.maxSets = uint32_t(dispatches.size());
-    pci.poolSizeCount = 1;
-    pci.pPoolSizes = &size;
+    pci.poolSizeCount = counts[1] ? 2 : 1;
+    pci.pPoolSizes = sizes;
     VK_CHECK(vkCreateDescriptorPool(dev, &pci, nullptr, &descriptors_));
     std::vector<VkDescriptorSetLayout> layouts;
     for (const Dispatch& d : dispatches) layouts.push_back(d.kernel->set_layout);
@@ -153,6 +178,7 @@ void CommandList::record(const std::vector<Dispatch>& dispatches, bool timestamp
   }
   const VkPipeline* bound = nullptr;
   std::vector<VkDescriptorBufferInfo> infos;
+  std::vector<VkBufferView> views;
   std::vector<VkWriteDescriptorSet> writes;
   for (size_t i = 0; i < dispatches.size(); ++i) {
     const Dispatch& d = dispatches[i];
@@ -164,20 +190,25 @@ void CommandList::record(const std::vector<Dispatch>& dispatches, bool timestamp
       vkCmdBindPipeline(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, k.pipeline);
       bound = &k.pipeline;
     }
-    infos.clear();
+    infos.assign(d.bindings.size(), {});
+    views.assign(d.bindings.size(), VK_NULL_HANDLE);
     writes.clear();
-    for (const Binding& b : d.bindings) {
-      VKGAN_ASSERT(b.size <= ctx_.limits().max_storage_buffer_range,
-                   "{}: binding of {} bytes exceeds maxStorageBufferRange", d.label, b.size);
-      infos.push_back({b.buffer, b.offset, b.size});
-    }
-    for (uint32_t j = 0; j < infos.size(); ++j) {
+    for (uint32_t j = 0; j < d.bindings.size(); ++j) {
+      const Binding& b = d.bindings[j];
       VkWriteDescriptorSet w{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
       w.dstSet = push ? VK_NULL_HANDLE : sets[i];
       w.dstBinding = j;
       w.descriptorCount = 1;
-      w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-      w.pBufferInfo = &infos[j];
+      w.descriptorType = descriptor_type(k.texel_bindings, j);
+      if (w.descriptorType == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER) {
+        views[j] = texel_view(b, d.label);
+        w.pTexelBufferView = &views[j];
+      } else {
+        VKGAN_ASSERT(b.size <= ctx_.limits().max_storage_buffer_range,
+                     "{}: binding of {} bytes exceeds maxStorageBufferRange", d.label, b.size);
+        infos[j] = {b.buffer, b.offset, b.size};
+        w.pBufferInfo = &infos[j];
+      }
       writes.push_back(w);
     }
     if (push) {

@@ -90,11 +90,14 @@ class CommandList {
  private:
   void begin();
   void end();
+  VkBufferView texel_view(const Binding& b, const std::string& label);
+  void destroy_views();
   Context& ctx_;
   VkCommandPool pool_ = VK_NULL_HANDLE;
   VkCommandBuffer cb_ = VK_NULL_HANDLE;
   VkDescriptorPool descriptors_ = VK_NULL_HANDLE;
   VkQueryPool queries_ = VK_NULL_HANDLE;
+  std::vector<VkBufferView> views_;  // of the texel bindings recorded
   uint32_t query_count_ = 0;
   size_t sets_ = 0;
 };

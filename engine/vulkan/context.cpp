@@ -96,6 +96,8 @@ DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
   d.max_push_constants = l.maxPushConstantsSize;
   d.max_storage_buffer_range = l.maxStorageBufferRange;
   d.min_storage_buffer_offset_alignment = l.minStorageBufferOffsetAlignment;
+  d.max_texel_buffer_elements = l.maxTexelBufferElements;
+  d.min_texel_buffer_offset_alignment = l.minTexelBufferOffsetAlignment;
   d.non_coherent_atom_size = l.nonCoherentAtomSize;
   d.subgroup_size = subgroup.subgroupSize;
   d.timestamp_period_ns = l.timestampPeriod;
@@ -311,6 +313,10 @@ void Context::create_device() {
   features_.push_descriptor = info_.push_descriptor && !feature_disabled("push_descriptor");
   features_.pipeline_cache = !feature_disabled("pipeline_cache");
   features_.timestamps = info_.limits.timestamps && !feature_disabled("timestamps");
+  VkFormatProperties fp;
+  vkGetPhysicalDeviceFormatProperties(physical_, VK_FORMAT_R32_SFLOAT, &fp);
+  features_.texel_buffers = (fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT) &&
+                            !feature_disabled("texel_buffers");
 
   float priority = 1.0f;
   VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
@@ -334,8 +340,9 @@ void Context::create_device() {
 }
 
 uint64_t Context::storage_alignment() const {
+  uint64_t texel = features_.texel_buffers ? info_.limits.min_texel_buffer_offset_alignment : 4;
   return std::max<uint64_t>(
-      {info_.limits.min_storage_buffer_offset_alignment, options_.min_alignment, 4});
+      {info_.limits.min_storage_buffer_offset_alignment, texel, options_.min_alignment, 4});
 }
 
 std::vector<std::string> Context::take_validation_messages() {

@@ -20,7 +20,7 @@ namespace vkgan {
 
 // Names accepted by VKGAN_DISABLE.
 inline constexpr const char* kOptionalFeatures[] = {"push_descriptor", "pipeline_cache",
-                                                    "timestamps"};
+                                                    "timestamps", "texel_buffers"};
 
 struct DeviceLimits {
   uint32_t max_work_group_count[3];
@@ -30,6 +30,8 @@ struct DeviceLimits {
   uint32_t max_push_constants;
   uint64_t max_storage_buffer_range;
   uint64_t min_storage_buffer_offset_alignment;
+  uint64_t max_texel_buffer_elements;
+  uint64_t min_texel_buffer_offset_alignment;
   uint64_t non_coherent_atom_size;
   uint64_t max_memory_allocation;
   uint32_t subgroup_size;
@@ -56,6 +58,10 @@ struct Features {
   bool push_descriptor = false;
   bool pipeline_cache = true;
   bool timestamps = false;
+  // Kernels may read tensors as R32_SFLOAT uniform texel buffers; on lavapipe
+  // a texel fetch of per-invocation addresses is one vector gather, where a
+  // storage-buffer load is a loop over the SIMD lanes.
+  bool texel_buffers = false;
 };
 
 struct ContextOptions {

@@ -19,10 +19,10 @@ std::string cache_file_name(const DeviceInfo& info) {
   return fmt::format("pipelines-{:04x}-{:04x}-{}.bin", info.vendor_id, info.device_id, uuid);
 }
 
-VkDescriptorSetLayout make_set_layout(VkDevice dev, uint32_t n, bool push) {
+VkDescriptorSetLayout make_set_layout(VkDevice dev, uint32_t n, uint32_t texel, bool push) {
   std::vector<VkDescriptorSetLayoutBinding> b(n);
   for (uint32_t i = 0; i < n; ++i)
-    b[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    b[i] = {i, descriptor_type(texel, i), 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
   VkDescriptorSetLayoutCreateInfo ci{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
   if (push) ci.flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR;
   ci.bindingCount = n;
@@ -104,9 +104,14 @@ const Kernel& PipelineCache::get(const KernelSpec& spec) {
   auto k = std::make_unique<Kernel>();
   k->shader = spec.shader;
   k->bindings = spec.bindings;
+  k->texel_bindings = spec.texel_bindings;
+  VKGAN_ASSERT(spec.texel_bindings >> spec.bindings == 0 &&
+                   (spec.texel_bindings == 0 || ctx_.features().texel_buffers),
+               "{}: texel bindings {:#x} of {} without texel-buffer support", spec.shader,
+               spec.texel_bindings, spec.bindings);
   for (int i = 0; i < 3; ++i) k->local_size[i] = spec.local_size[i];
   bool push = ctx_.features().push_descriptor;
-  k->set_layout = make_set_layout(dev, spec.bindings, push);
+  k->set_layout = make_set_layout(dev, spec.bindings, spec.texel_bindings, push);
 
   VkPushConstantRange range{VK_SHADER_STAGE_COMPUTE_BIT, 0, kMaxPushConstants};
   VkPipelineLayoutCreateInfo lci{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};

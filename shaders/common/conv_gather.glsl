@@ -13,11 +13,12 @@
 
 #include "index.glsl"
 #include "conv.glsl"
+#include "tensor.glsl"
 
 layout(constant_id = 5) const uint kHasBias = 0;
 
-layout(set = 0, binding = 0) readonly buffer Src { float src[]; };
-layout(set = 0, binding = 1) readonly buffer W { float w[]; };
+READONLY_TENSOR(0, src)
+READONLY_TENSOR(1, w)
 layout(set = 0, binding = 2) readonly buffer Bias { float b[]; };
 layout(set = 0, binding = 3) writeonly buffer Dst { float dst[]; };
 
@@ -138,12 +139,12 @@ void main() {
         float v[kMaxBlock];
         for (uint j = 0; j < kBlockN; ++j) {
           bool inside = row_in[j] && uint(col_w[j] + dw) < geo.src_w;
-          float s = src[inside ? uint(col_at[j] + off) : 0];
+          float s = load_src(inside ? uint(col_at[j] + off) : 0);
           v[j] = inside ? s : 0.0;
         }
         uint tap = c * geo.w_c + kh * p.kernel_w + kw;
         for (uint i = 0; i < kBlockM; ++i) {
-          float wt = w[w_row[i] + tap];
+          float wt = load_w(w_row[i] + tap);
           for (uint j = 0; j < kBlockN; ++j) acc[i][j] += wt * v[j];
         }
       }
