@@ -55,7 +55,7 @@ NormParams params_of(const KernelContext& kc) {
 
 // A kernel with one work group per channel, or one invocation per element.
 void record(const KernelContext& kc, Dispatch& dp, const char* shader, bool per_channel) {
-  use_kernel(kc, dp, shader, default_bindings(kc));
+  use_kernel_texel_inputs(kc, dp, shader);
   NormParams p = params_of(kc);
   dp.set_push(p);
   dp.groups = per_channel ? p.channels : groups_for(kc.inputs[0].elements(), kLocal);

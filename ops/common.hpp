@@ -45,6 +45,18 @@ inline uint32_t default_bindings(const KernelContext& kc) {
   return uint32_t(kc.node.def->inputs.size() + 1);
 }
 
+// For a shader built with a `_texel` variant (shaders/meson.build) that reads
+// all of its inputs through common/tensor.glsl: on a CPU device, where the
+// inputs fit, the variant with every input bound as a texel buffer.
+inline void use_kernel_texel_inputs(const KernelContext& kc, Dispatch& d,
+                                    const std::string& shader,
+                                    std::vector<uint32_t> constants = {}) {
+  size_t inputs = kc.node.def->inputs.size();
+  bool texel = kc.ctx.info().type == "cpu" && inputs_fit_texels(kc, inputs);
+  use_kernel(kc, d, texel ? shader + "_texel" : shader, default_bindings(kc),
+             std::move(constants), kLocal, texel ? (1u << inputs) - 1 : 0u);
+}
+
 inline void require_same_shape(const InferContext& ic, size_t a, size_t b) {
   if (ic.inputs[a] != ic.inputs[b])
     ic.fail("{} has shape {} but {} has shape {}", ic.op == "" ? "x" : "input 0", ic.inputs[a],

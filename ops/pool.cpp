@@ -196,7 +196,7 @@ PoolParams params_of(const Pool& g, const Shape& x) {
 
 // One invocation per element of the kernel's output.
 void record(const KernelContext& kc, Dispatch& dp, const char* shader, const Shape& x) {
-  use_kernel(kc, dp, shader, default_bindings(kc));
+  use_kernel_texel_inputs(kc, dp, shader);
   dp.set_push(params_of(pool_of(kc.node.attrs, x), x));
   dp.groups = groups_for(kc.output.elements(), kLocal);
 }

@@ -141,7 +141,7 @@ static_assert(sizeof(UpsampleParams) <= kMaxPushConstants);
 // One invocation per element of the kernel's output; x is the small side.
 void record(const KernelContext& kc, Dispatch& dp, const char* shader, const Kind& k,
             const Shape& x) {
-  use_kernel(kc, dp, shader, default_bindings(kc), {k.code});
+  use_kernel_texel_inputs(kc, dp, shader, {k.code});
   Geometry g = geometry_of(kc.node, x);
   auto u = [](int64_t v) { return uint32_t(v); };
   dp.set_push(UpsampleParams{u(g.planes), u(g.in_h), u(g.in_w), u(g.out_h), u(g.out_w),

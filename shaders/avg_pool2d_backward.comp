@@ -4,9 +4,10 @@
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0) in;
 #include "index.glsl"
+#include "tensor.glsl"
 #include "pool.glsl"
 
-layout(set = 0, binding = 0) readonly buffer GradY { float grad_y[]; };
+READONLY_TENSOR(0, grad_y)
 layout(set = 0, binding = 1) writeonly buffer GradX { float grad_x[]; };
 
 void main() {
@@ -20,7 +21,7 @@ void main() {
   float s = 0.0;
   for (int oh = rows.x; oh <= rows.y; ++oh)
     for (int ow = cols.x; ow <= cols.y; ++ow) {
-      float g = grad_y[out_base + uint(oh) * p.out_w + uint(ow)];
+      float g = load_grad_y(out_base + uint(oh) * p.out_w + uint(ow));
       s += g / pool_divisor(pool_window(uint(oh), uint(ow)));
     }
   grad_x[i] = s;

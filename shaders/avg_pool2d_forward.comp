@@ -4,9 +4,10 @@
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0) in;
 #include "index.glsl"
+#include "tensor.glsl"
 #include "pool.glsl"
 
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
+READONLY_TENSOR(0, x)
 layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
 
 void main() {
@@ -18,6 +19,6 @@ void main() {
   Window win = pool_window(oh, ow);
   float s = 0.0;
   for (int i = win.h0; i < win.h1; ++i)
-    for (int j = win.w0; j < win.w1; ++j) s += x[base + uint(i) * p.in_w + uint(j)];
+    for (int j = win.w0; j < win.w1; ++j) s += load_x(base + uint(i) * p.in_w + uint(j));
   y[o] = s / pool_divisor(win);
 }

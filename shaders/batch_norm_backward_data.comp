@@ -5,12 +5,13 @@
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0) in;
 #include "index.glsl"
+#include "tensor.glsl"
 
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(set = 0, binding = 1) readonly buffer Stats { float stats[]; };
-layout(set = 0, binding = 2) readonly buffer Gamma { float gamma[]; };
-layout(set = 0, binding = 3) readonly buffer GradY { float grad_y[]; };
-layout(set = 0, binding = 4) readonly buffer Sums { float sums[]; };
+READONLY_TENSOR(0, x)
+READONLY_TENSOR(1, stats)
+READONLY_TENSOR(2, gamma)
+READONLY_TENSOR(3, grad_y)
+READONLY_TENSOR(4, sums)
 layout(set = 0, binding = 5) writeonly buffer GradX { float grad_x[]; };
 
 layout(push_constant) uniform Params {
@@ -22,8 +23,8 @@ void main() {
   uint i = linear_invocation();
   if (i >= p.batch * p.channels * p.inner) return;
   uint c = (i / p.inner) % p.channels;
-  float m = float(p.batch * p.inner), invstd = stats[p.channels + c];
-  float xhat = (x[i] - stats[c]) * invstd;
-  float centred = m * grad_y[i] - sums[c] - xhat * sums[p.channels + c];
-  grad_x[i] = gamma[c] * invstd / m * centred;
+  float m = float(p.batch * p.inner), invstd = load_stats(p.channels + c);
+  float xhat = (load_x(i) - load_stats(c)) * invstd;
+  float centred = m * load_grad_y(i) - load_sums(c) - xhat * load_sums(p.channels + c);
+  grad_x[i] = load_gamma(c) * invstd / m * centred;
 }

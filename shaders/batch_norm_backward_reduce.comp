@@ -6,11 +6,12 @@
 layout(local_size_x_id = 0) in;
 const uint kReduceLanes = 256;
 #include "index.glsl"
+#include "tensor.glsl"
 #include "reduce.glsl"
 
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(set = 0, binding = 1) readonly buffer Stats { float stats[]; };
-layout(set = 0, binding = 2) readonly buffer GradY { float grad_y[]; };
+READONLY_TENSOR(0, x)
+READONLY_TENSOR(1, stats)
+READONLY_TENSOR(2, grad_y)
 layout(set = 0, binding = 3) writeonly buffer Sums { float sums[]; };
 
 layout(push_constant) uniform Params {
@@ -22,14 +23,14 @@ void main() {
   uint c = linear_group();
   if (c >= p.channels) return;
   uint count = p.batch * p.inner, lane = gl_LocalInvocationID.x;
-  float mean = stats[c], invstd = stats[p.channels + c];
+  float mean = load_stats(c), invstd = load_stats(p.channels + c);
 
   float s1 = 0.0, s2 = 0.0;
   for (uint e = lane; e < count; e += kReduceLanes) {
     uint n = e / p.inner, i = e % p.inner;
     uint at = (n * p.channels + c) * p.inner + i;
-    s1 += grad_y[at];
-    s2 += grad_y[at] * (x[at] - mean) * invstd;
+    s1 += load_grad_y(at);
+    s2 += load_grad_y(at) * (load_x(at) - mean) * invstd;
   }
   float sum1 = group_sum(s1), sum2 = group_sum(s2);
   if (lane == 0) {

@@ -4,11 +4,12 @@
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0) in;
 #include "index.glsl"
+#include "tensor.glsl"
 
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(set = 0, binding = 1) readonly buffer Stats { float stats[]; };
-layout(set = 0, binding = 2) readonly buffer Gamma { float gamma[]; };
-layout(set = 0, binding = 3) readonly buffer Beta { float beta[]; };
+READONLY_TENSOR(0, x)
+READONLY_TENSOR(1, stats)
+READONLY_TENSOR(2, gamma)
+READONLY_TENSOR(3, beta)
 layout(set = 0, binding = 4) writeonly buffer Y { float y[]; };
 
 layout(push_constant) uniform Params {
@@ -20,6 +21,6 @@ void main() {
   uint i = linear_invocation();
   if (i >= p.batch * p.channels * p.inner) return;
   uint c = (i / p.inner) % p.channels;
-  float xhat = (x[i] - stats[c]) * stats[p.channels + c];
-  y[i] = gamma[c] * xhat + beta[c];
+  float xhat = (load_x(i) - load_stats(c)) * load_stats(p.channels + c);
+  y[i] = load_gamma(c) * xhat + load_beta(c);
 }

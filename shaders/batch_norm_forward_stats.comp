@@ -9,9 +9,10 @@
 layout(local_size_x_id = 0) in;
 const uint kReduceLanes = 256;
 #include "index.glsl"
+#include "tensor.glsl"
 #include "reduce.glsl"
 
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
+READONLY_TENSOR(0, x)
 layout(set = 0, binding = 1) writeonly buffer Stats { float stats[]; };
 
 layout(push_constant) uniform Params {
@@ -21,7 +22,7 @@ layout(push_constant) uniform Params {
 
 float at(uint c, uint e) {
   uint n = e / p.inner, i = e % p.inner;
-  return x[(n * p.channels + c) * p.inner + i];
+  return load_x((n * p.channels + c) * p.inner + i);
 }
 
 void main() {
@@ -30,7 +31,7 @@ void main() {
   uint count = p.batch * p.inner, lane = gl_LocalInvocationID.x;
 
   // 1. the mean, as the first value plus the mean deviation from it
-  float pivot = x[c * p.inner];
+  float pivot = load_x(c * p.inner);
   float s = 0.0;
   for (uint e = lane; e < count; e += kReduceLanes) s += at(c, e) - pivot;
   float mean = pivot + group_sum(s) / float(count);

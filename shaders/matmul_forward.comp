@@ -26,14 +26,15 @@ const uint kMaxBlock = 32;  // the host keeps both blocks within this
 const uint kReduceLanes = 256;
 #include "index.glsl"
 #include "reduce.glsl"
+#include "tensor.glsl"
 
 const uint kLanes = 16;   // invocations per tile side
 const uint kBlock = 4;    // outputs per invocation per side
 const uint kTile = kLanes * kBlock;
 const uint kDepth = 16;   // k per shared-memory stage
 
-layout(set = 0, binding = 0) readonly buffer A { float a[]; };
-layout(set = 0, binding = 1) readonly buffer B { float b[]; };
+READONLY_TENSOR(0, a)
+READONLY_TENSOR(1, b)
 layout(set = 0, binding = 2) readonly buffer Bias { float bias[]; };
 layout(set = 0, binding = 3) writeonly buffer C { float c[]; };
 
@@ -53,7 +54,7 @@ void dot_main() {
   uint gm = e / p.n, gn = e % p.n;
   float s = 0.0;
   for (uint k = gl_LocalInvocationID.x; k < p.k; k += kReduceLanes)
-    s += a[gm * p.a_m + k * p.a_k] * b[k * p.b_k + gn * p.b_n];
+    s += load_a(gm * p.a_m + k * p.a_k) * load_b(k * p.b_k + gn * p.b_n);
   float total = group_sum(s);
   if (gl_LocalInvocationID.x == 0) c[e] = total + (kHasBias != 0 ? bias[gn] : 0.0);
 }
@@ -63,7 +64,8 @@ void lane_main() {
   if (e >= p.m * p.n) return;
   uint gm = e / p.n, gn = e % p.n;
   float s = 0.0;
-  for (uint k = 0; k < p.k; ++k) s += a[gm * p.a_m + k * p.a_k] * b[k * p.b_k + gn * p.b_n];
+  for (uint k = 0; k < p.k; ++k)
+    s += load_a(gm * p.a_m + k * p.a_k) * load_b(k * p.b_k + gn * p.b_n);
   c[e] = s + (kHasBias != 0 ? bias[gn] : 0.0);
 }
 
@@ -84,9 +86,9 @@ void block_main() {
     for (uint j = 0; j < kBlockN; ++j) acc[i][j] = 0.0;
   for (uint k = 0; k < p.k; ++k) {
     float bv[kMaxBlock];
-    for (uint j = 0; j < kBlockN; ++j) bv[j] = b[k * p.b_k + b_col[j]];
+    for (uint j = 0; j < kBlockN; ++j) bv[j] = load_b(k * p.b_k + b_col[j]);
     for (uint i = 0; i < kBlockM; ++i) {
-      float av = a[a_row[i] + k * p.a_k];
+      float av = load_a(a_row[i] + k * p.a_k);
       for (uint j = 0; j < kBlockN; ++j) acc[i][j] += av * bv[j];
     }
   }
@@ -126,8 +128,8 @@ void main() {
     for (uint e = lane; e < kDepth * kTile; e += kLanes * kLanes) {
       uint kk = e / kTile, t = e % kTile;
       uint gk = k0 + kk, gm = m0 + t, gn = n0 + t;
-      sa[kk][t] = (gk < p.k && gm < p.m) ? a[gm * p.a_m + gk * p.a_k] : 0.0;
-      sb[kk][t] = (gk < p.k && gn < p.n) ? b[gk * p.b_k + gn * p.b_n] : 0.0;
+      sa[kk][t] = (gk < p.k && gm < p.m) ? load_a(gm * p.a_m + gk * p.a_k) : 0.0;
+      sb[kk][t] = (gk < p.k && gn < p.n) ? load_b(gk * p.b_k + gn * p.b_n) : 0.0;
     }
     barrier();
     // 2. accumulate this invocation's block

@@ -6,9 +6,10 @@
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0) in;
 #include "index.glsl"
+#include "tensor.glsl"
 
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
-layout(set = 0, binding = 1) readonly buffer GradY { float grad_y[]; };
+READONLY_TENSOR(0, x)
+READONLY_TENSOR(1, grad_y)
 layout(set = 0, binding = 2) writeonly buffer GradX { float grad_x[]; };
 
 #define VKGAN_POOL_ARGMAX
@@ -26,6 +27,6 @@ void main() {
   for (int oh = rows.x; oh <= rows.y; ++oh)
     for (int ow = cols.x; ow <= cols.y; ++ow)
       if (window_argmax(base, pool_window(uint(oh), uint(ow))) == at)
-        s += grad_y[out_base + uint(oh) * p.out_w + uint(ow)];
+        s += load_grad_y(out_base + uint(oh) * p.out_w + uint(ow));
   grad_x[i] = s;
 }

@@ -4,8 +4,9 @@
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0) in;
 #include "index.glsl"
+#include "tensor.glsl"
 
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
+READONLY_TENSOR(0, x)
 layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
 
 #define VKGAN_POOL_ARGMAX
@@ -17,5 +18,5 @@ void main() {
   if (o >= p.planes * area) return;
   uint plane = o / area, oh = (o % area) / p.out_w, ow = o % p.out_w;
   uint base = plane * p.in_h * p.in_w;
-  y[o] = x[base + window_argmax(base, pool_window(oh, ow))];
+  y[o] = load_x(base + window_argmax(base, pool_window(oh, ow)));
 }

@@ -7,16 +7,17 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 3) const uint kBilinear = 0;
 #include "index.glsl"
+#include "tensor.glsl"
 #include "upsample.glsl"
 
-layout(set = 0, binding = 0) readonly buffer GradY { float grad_y[]; };
+READONLY_TENSOR(0, grad_y)
 layout(set = 0, binding = 1) writeonly buffer GradX { float grad_x[]; };
 
 float nearest_block(uint out_base, uint ih, uint iw) {
   float s = 0.0;
   for (uint a = 0; a < p.scale_h; ++a) {
     uint row = out_base + (ih * p.scale_h + a) * p.out_w + iw * p.scale_w;
-    for (uint b = 0; b < p.scale_w; ++b) s += grad_y[row + b];
+    for (uint b = 0; b < p.scale_w; ++b) s += load_grad_y(row + b);
   }
   return s;
 }
@@ -31,7 +32,7 @@ float bilinear_gather(uint out_base, int ih, int iw) {
     uint row = out_base + uint(oh) * p.out_w;
     for (int ow = cols.x; ow <= cols.y; ++ow) {
       float ww = tap_weight(source_taps(uint(ow), p.in_w, p.out_w, p.scale_w), iw);
-      if (ww != 0.0) s += wh * ww * grad_y[row + uint(ow)];
+      if (ww != 0.0) s += wh * ww * load_grad_y(row + uint(ow));
     }
   }
   return s;

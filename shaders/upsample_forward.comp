@@ -6,9 +6,10 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 3) const uint kBilinear = 0;
 #include "index.glsl"
+#include "tensor.glsl"
 #include "upsample.glsl"
 
-layout(set = 0, binding = 0) readonly buffer X { float x[]; };
+READONLY_TENSOR(0, x)
 layout(set = 0, binding = 1) writeonly buffer Y { float y[]; };
 
 void main() {
@@ -18,13 +19,13 @@ void main() {
   uint plane = o / area, oh = (o % area) / p.out_w, ow = o % p.out_w;
   uint base = plane * p.in_h * p.in_w;
   if (kBilinear == 0) {
-    y[o] = x[base + (oh / p.scale_h) * p.in_w + ow / p.scale_w];
+    y[o] = load_x(base + (oh / p.scale_h) * p.in_w + ow / p.scale_w);
     return;
   }
   Taps th = source_taps(oh, p.in_h, p.out_h, p.scale_h);
   Taps tw = source_taps(ow, p.in_w, p.out_w, p.scale_w);
   uint r0 = base + uint(th.i0) * p.in_w, r1 = base + uint(th.i1) * p.in_w;
-  float top = (1.0 - tw.t) * x[r0 + uint(tw.i0)] + tw.t * x[r0 + uint(tw.i1)];
-  float bottom = (1.0 - tw.t) * x[r1 + uint(tw.i0)] + tw.t * x[r1 + uint(tw.i1)];
+  float top = (1.0 - tw.t) * load_x(r0 + uint(tw.i0)) + tw.t * load_x(r0 + uint(tw.i1));
+  float bottom = (1.0 - tw.t) * load_x(r1 + uint(tw.i0)) + tw.t * load_x(r1 + uint(tw.i1));
   y[o] = (1.0 - th.t) * top + th.t * bottom;
 }

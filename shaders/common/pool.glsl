@@ -1,7 +1,8 @@
 // Pooling geometry shared by the max_pool2d and avg_pool2d kernels: the push
 // constants (PoolParams in ops/pool.cpp), output windows, PyTorch's divisor,
 // and the outputs whose windows hold an input position. A shader that
-// declares buffer `x` and defines VKGAN_POOL_ARGMAX also gets window_argmax().
+// reads tensor `x` (common/tensor.glsl) and defines VKGAN_POOL_ARGMAX also
+// gets window_argmax().
 #ifndef VKGAN_POOL_GLSL
 #define VKGAN_POOL_GLSL
 
@@ -54,11 +55,11 @@ ivec2 windows_holding(int i, uint kernel, uint stride, uint pad, uint out_n) {
 // counting as largest. Padding never wins: only real positions are read.
 uint window_argmax(uint plane_base, Window win) {
   uint best = uint(win.h0) * p.in_w + uint(win.w0);
-  float best_v = x[plane_base + best];
+  float best_v = load_x(plane_base + best);
   for (int i = win.h0; i < win.h1; ++i)
     for (int j = win.w0; j < win.w1; ++j) {
       uint at = uint(i) * p.in_w + uint(j);
-      float v = x[plane_base + at];
+      float v = load_x(plane_base + at);
       if (v > best_v || (isnan(v) && !isnan(best_v))) {
         best = at;
         best_v = v;
