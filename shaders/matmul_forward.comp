@@ -93,10 +93,13 @@ void block_main() {
     }
   }
 
-  for (uint i = 0; i < kBlockM && m0 + i < p.m; ++i)
+  // A constant trip count, so that the loop unrolls and acc stays in registers.
+  for (uint i = 0; i < kBlockM; ++i) {
+    if (m0 + i >= p.m) break;
     for (uint j = 0; j < kBlockN; ++j)
       if (col[j] < p.n)
         c[(m0 + i) * p.n + col[j]] = acc[i][j] + (kHasBias != 0 ? bias[col[j]] : 0.0);
+  }
 }
 
 void main() {

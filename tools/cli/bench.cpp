@@ -1,6 +1,7 @@
 // `vkgan bench`: times training iterations as shared/benchmarks/MODELS.md
 // says (warm-up, then the median of timed blocks, data already in memory)
 // and prints one JSON line; --profile adds a per-node table of device time.
+// --ceiling times the product probe of engine/ceiling.hpp instead.
 #include <fmt/format.h>
 #include <sys/resource.h>
 
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "engine/ceiling.hpp"
 #include "engine/cost.hpp"
 #include "engine/gan.hpp"
 #include "engine/vulkan/context.hpp"
@@ -58,6 +60,17 @@ void print_profile(Context& ctx, Gan& gan, int runs) {
   fmt::print("total device time {:.2f} ms per iteration on {}\n", total, ctx.info().name);
 }
 
+void print_ceiling(Context& ctx, int runs) {
+  fmt::print("register-blocked product probe on {} ({} lanes per work group), median of {}\n",
+             ctx.info().name, std::clamp(ctx.limits().subgroup_size, 4u, 64u), runs);
+  fmt::print("{:<22}{:>16}{:>8}{:>12}{:>10}\n", "operands", "m x n x k", "block", "ms",
+             "GFLOP/s");
+  for (const CeilingRow& r : measure_ceiling(ctx, runs))
+    fmt::print("{:<22}{:>16}{:>8}{:>12.2f}{:>10.2f}\n", probe_operands_name(r.operands),
+               fmt::format("{}x{}x{}", r.shape.m, r.shape.n, r.shape.k),
+               fmt::format("{}x{}", r.shape.block_m, r.shape.block_n), r.ms, r.gflops);
+}
+
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
@@ -68,8 +81,14 @@ int cmd_bench(int argc, char** argv) {
       .option("blocks", "N", "timed blocks (the median is reported)", "5")
       .option("warmup", "N", "untimed iterations first", "10")
       .option("device", "N|NAME", "Vulkan device index or name substring", "")
-      .flag("profile", "also print per-node device times");
+      .flag("profile", "also print per-node device times")
+      .flag("ceiling", "time the product probe that the CPU kernels are built on instead");
   if (!args.parse(argc, argv)) return 0;
+  if (args.on("ceiling")) {
+    Context ctx(context_options(args));
+    print_ceiling(ctx, int(args.integer("blocks", 1, 1000)));
+    return 0;
+  }
   const GanModel& model = find_model(args.str("model"));
   ContextOptions opts = context_options(args);
   auto t_start = Clock::now();
