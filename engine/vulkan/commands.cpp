@@ -112,6 +112,8 @@ void CommandList::destroy_views() {
 
 VkBufferView CommandList::texel_view(const Binding& b, const std::string& label) {
   uint64_t elements = b.size / sizeof(float);
+  VKGAN_ASSERT(elements > 0 && b.size % sizeof(float) == 0, "{}: texel binding of {} bytes",
+               label, b.size);
   VKGAN_ASSERT(elements <= ctx_.limits().max_texel_buffer_elements,
                "{}: texel binding of {} elements exceeds maxTexelBufferElements {}", label,
                elements, ctx_.limits().max_texel_buffer_elements);
