@@ -11,6 +11,7 @@
 // grad_x is the full gradient through the batch statistics, so the rule
 // assumes stats is batch_norm_stats(x); batch_norm_stats is constant. The
 // sums come from one batch_norm_backward_reduce node.
+#include "ops/divide.hpp"
 #include "ops/slice.hpp"
 
 namespace vkgan::ops {
@@ -30,6 +31,7 @@ Layout layout_of(const Shape& x) {
 struct NormParams {
   uint32_t batch, channels, inner;
   float eps;
+  Divisor by_inner, by_channels;
 };
 static_assert(sizeof(NormParams) <= kMaxPushConstants);
 
@@ -50,7 +52,8 @@ void check_input(const InferContext& ic, size_t i, const char* what, const Shape
 
 NormParams params_of(const KernelContext& kc) {
   Layout l = layout_of(kc.inputs[0]);
-  return {uint32_t(l.batch), uint32_t(l.channels), uint32_t(l.inner), float(eps_of(kc.node))};
+  return {uint32_t(l.batch), uint32_t(l.channels), uint32_t(l.inner), float(eps_of(kc.node)),
+          make_divisor(uint64_t(l.inner)), make_divisor(uint64_t(l.channels))};
 }
 
 // A kernel with one work group per channel, or one invocation per element.

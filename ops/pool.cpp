@@ -6,6 +6,7 @@
 //   max_pool2d: grad_x[i] = sum of grad_y over windows whose first max is i
 //   avg_pool2d: grad_x[i] = sum of grad_y / divisor over windows holding i
 #include "ops/common.hpp"
+#include "ops/divide.hpp"
 
 namespace vkgan::ops {
 namespace {
@@ -184,20 +185,26 @@ struct PoolParams {
   uint32_t planes, in_h, in_w, out_h, out_w;
   uint32_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
   uint32_t include_pad;
+  Divisor by_w, by_area, by_stride_h, by_stride_w;
 };
 static_assert(sizeof(PoolParams) <= kMaxPushConstants);
 
-PoolParams params_of(const Pool& g, const Shape& x) {
+// `forward`: the kernel's grid is the output (else the input).
+PoolParams params_of(const Pool& g, const Shape& x, bool forward) {
   auto u = [](int64_t v) { return uint32_t(v); };
+  auto d = [](int64_t v) { return make_divisor(uint64_t(v)); };
+  int64_t w = forward ? g.w.out : g.w.in, area = w * (forward ? g.h.out : g.h.in);
   return {u(x[0] * x[1]), u(g.h.in), u(g.w.in), u(g.h.out), u(g.w.out),
           u(g.h.kernel), u(g.w.kernel), u(g.h.stride), u(g.w.stride),
-          u(g.h.pad), u(g.w.pad), g.include_pad ? 1u : 0u};
+          u(g.h.pad), u(g.w.pad), g.include_pad ? 1u : 0u,
+          d(w), d(area), d(g.h.stride), d(g.w.stride)};
 }
 
 // One invocation per element of the kernel's output.
 void record(const KernelContext& kc, Dispatch& dp, const char* shader, const Shape& x) {
   use_kernel_texel_inputs(kc, dp, shader);
-  dp.set_push(params_of(pool_of(kc.node.attrs, x), x));
+  bool forward = std::string_view(shader).ends_with("_forward");
+  dp.set_push(params_of(pool_of(kc.node.attrs, x), x, forward));
   dp.groups = groups_for(kc.output.elements(), kLocal);
 }
 

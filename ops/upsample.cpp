@@ -5,6 +5,7 @@
 //   nearest:  grad_x[i] = sum of grad_y over i's scale_h x scale_w block
 //   bilinear: grad_x[i] = sum over outputs o of weight(o, i) * grad_y[o]
 #include "ops/common.hpp"
+#include "ops/divide.hpp"
 
 namespace vkgan::ops {
 namespace {
@@ -135,6 +136,7 @@ struct UpsampleParams {
   uint32_t planes, in_h, in_w, out_h, out_w;
   uint32_t scale_h, scale_w;
   uint32_t align_corners;
+  Divisor by_w, by_area, by_scale_h, by_scale_w;
 };
 static_assert(sizeof(UpsampleParams) <= kMaxPushConstants);
 
@@ -144,8 +146,12 @@ void record(const KernelContext& kc, Dispatch& dp, const char* shader, const Kin
   use_kernel_texel_inputs(kc, dp, shader, {k.code});
   Geometry g = geometry_of(kc.node, x);
   auto u = [](int64_t v) { return uint32_t(v); };
+  bool forward = std::string_view(shader) == "upsample_forward";
+  int64_t w = forward ? g.out_w : g.in_w, area = w * (forward ? g.out_h : g.in_h);
+  auto d = [](int64_t v) { return make_divisor(uint64_t(v)); };
   dp.set_push(UpsampleParams{u(g.planes), u(g.in_h), u(g.in_w), u(g.out_h), u(g.out_w),
-                             u(g.scale_h), u(g.scale_w), g.align_corners ? 1u : 0u});
+                             u(g.scale_h), u(g.scale_w), g.align_corners ? 1u : 0u, d(w),
+                             d(area), d(g.scale_h), d(g.scale_w)});
   dp.groups = groups_for(kc.output.elements(), kLocal);
 }
 

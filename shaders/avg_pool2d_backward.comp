@@ -14,9 +14,12 @@ void main() {
   uint i = linear_invocation();
   uint area = p.in_h * p.in_w;
   if (i >= p.planes * area) return;
-  uint plane = i / area, at = i % area;
-  ivec2 rows = windows_holding(int(at / p.in_w), p.kernel_h, p.stride_h, p.pad_h, p.out_h);
-  ivec2 cols = windows_holding(int(at % p.in_w), p.kernel_w, p.stride_w, p.pad_w, p.out_w);
+  uvec3 g = split_grid(i, p.in_w, area, p.by_w, p.by_area);
+  uint plane = g.x, at = i - plane * area;
+  ivec2 rows = windows_holding(int(g.y), p.kernel_h, p.stride_h, p.by_stride_h, p.pad_h,
+                               p.out_h);
+  ivec2 cols = windows_holding(int(g.z), p.kernel_w, p.stride_w, p.by_stride_w, p.pad_w,
+                               p.out_w);
   uint out_base = plane * p.out_h * p.out_w;
   float s = 0.0;
   for (int oh = rows.x; oh <= rows.y; ++oh)

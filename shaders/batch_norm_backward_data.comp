@@ -6,6 +6,7 @@
 layout(local_size_x_id = 0) in;
 #include "index.glsl"
 #include "tensor.glsl"
+#include "batch_norm.glsl"
 
 READONLY_TENSOR(0, x)
 READONLY_TENSOR(1, stats)
@@ -14,15 +15,10 @@ READONLY_TENSOR(3, grad_y)
 READONLY_TENSOR(4, sums)
 layout(set = 0, binding = 5) writeonly buffer GradX { float grad_x[]; };
 
-layout(push_constant) uniform Params {
-  uint batch, channels, inner;  // x is [batch, channels, inner]
-  float eps;                    // unused here: already in stats
-} p;
-
 void main() {
   uint i = linear_invocation();
   if (i >= p.batch * p.channels * p.inner) return;
-  uint c = (i / p.inner) % p.channels;
+  uint c = channel_of(i);
   float m = float(p.batch * p.inner), invstd = load_stats(p.channels + c);
   float xhat = (load_x(i) - load_stats(c)) * invstd;
   float centred = m * load_grad_y(i) - load_sums(c) - xhat * load_sums(p.channels + c);

@@ -7,17 +7,13 @@ layout(local_size_x_id = 0) in;
 const uint kReduceLanes = 256;
 #include "index.glsl"
 #include "tensor.glsl"
+#include "batch_norm.glsl"
 #include "reduce.glsl"
 
 READONLY_TENSOR(0, x)
 READONLY_TENSOR(1, stats)
 READONLY_TENSOR(2, grad_y)
 layout(set = 0, binding = 3) writeonly buffer Sums { float sums[]; };
-
-layout(push_constant) uniform Params {
-  uint batch, channels, inner;  // x is [batch, channels, inner]
-  float eps;                    // unused here: already in stats
-} p;
 
 void main() {
   uint c = linear_group();
@@ -27,8 +23,7 @@ void main() {
 
   float s1 = 0.0, s2 = 0.0;
   for (uint e = lane; e < count; e += kReduceLanes) {
-    uint n = e / p.inner, i = e % p.inner;
-    uint at = (n * p.channels + c) * p.inner + i;
+    uint at = channel_element(c, e);
     s1 += load_grad_y(at);
     s2 += load_grad_y(at) * (load_x(at) - mean) * invstd;
   }

@@ -5,6 +5,7 @@
 layout(local_size_x_id = 0) in;
 #include "index.glsl"
 #include "tensor.glsl"
+#include "batch_norm.glsl"
 
 READONLY_TENSOR(0, x)
 READONLY_TENSOR(1, stats)
@@ -12,15 +13,10 @@ READONLY_TENSOR(2, gamma)
 READONLY_TENSOR(3, beta)
 layout(set = 0, binding = 4) writeonly buffer Y { float y[]; };
 
-layout(push_constant) uniform Params {
-  uint batch, channels, inner;  // x is [batch, channels, inner]
-  float eps;                    // unused here: already in stats
-} p;
-
 void main() {
   uint i = linear_invocation();
   if (i >= p.batch * p.channels * p.inner) return;
-  uint c = (i / p.inner) % p.channels;
+  uint c = channel_of(i);
   float xhat = (load_x(i) - load_stats(c)) * load_stats(p.channels + c);
   y[i] = load_gamma(c) * xhat + load_beta(c);
 }

@@ -10,20 +10,13 @@ layout(local_size_x_id = 0) in;
 const uint kReduceLanes = 256;
 #include "index.glsl"
 #include "tensor.glsl"
+#include "batch_norm.glsl"
 #include "reduce.glsl"
 
 READONLY_TENSOR(0, x)
 layout(set = 0, binding = 1) writeonly buffer Stats { float stats[]; };
 
-layout(push_constant) uniform Params {
-  uint batch, channels, inner;  // x is [batch, channels, inner]
-  float eps;
-} p;
-
-float at(uint c, uint e) {
-  uint n = e / p.inner, i = e % p.inner;
-  return load_x((n * p.channels + c) * p.inner + i);
-}
+float at(uint c, uint e) { return load_x(channel_element(c, e)); }
 
 void main() {
   uint c = linear_group();

@@ -16,7 +16,8 @@ void main() {
   uint o = linear_invocation();
   uint area = p.out_h * p.out_w;
   if (o >= p.planes * area) return;
-  uint plane = o / area, oh = (o % area) / p.out_w, ow = o % p.out_w;
+  uvec3 at = split_grid(o, p.out_w, area, p.by_w, p.by_area);
+  uint plane = at.x, oh = at.y, ow = at.z;
   uint base = plane * p.in_h * p.in_w;
   y[o] = load_x(base + window_argmax(base, pool_window(oh, ow)));
 }

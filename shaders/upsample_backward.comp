@@ -42,7 +42,8 @@ void main() {
   uint i = linear_invocation();
   uint area = p.in_h * p.in_w;
   if (i >= p.planes * area) return;
-  uint plane = i / area, ih = (i % area) / p.in_w, iw = i % p.in_w;
+  uvec3 at = split_grid(i, p.in_w, area, p.by_w, p.by_area);
+  uint plane = at.x, ih = at.y, iw = at.z;
   uint out_base = plane * p.out_h * p.out_w;
   grad_x[i] = kBilinear == 0 ? nearest_block(out_base, ih, iw)
                              : bilinear_gather(out_base, int(ih), int(iw));

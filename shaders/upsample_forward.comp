@@ -16,10 +16,11 @@ void main() {
   uint o = linear_invocation();
   uint area = p.out_h * p.out_w;
   if (o >= p.planes * area) return;
-  uint plane = o / area, oh = (o % area) / p.out_w, ow = o % p.out_w;
+  uvec3 at = split_grid(o, p.out_w, area, p.by_w, p.by_area);
+  uint plane = at.x, oh = at.y, ow = at.z;
   uint base = plane * p.in_h * p.in_w;
   if (kBilinear == 0) {
-    y[o] = load_x(base + (oh / p.scale_h) * p.in_w + ow / p.scale_w);
+    y[o] = load_x(base + divide(oh, p.by_scale_h) * p.in_w + divide(ow, p.by_scale_w));
     return;
   }
   Taps th = source_taps(oh, p.in_h, p.out_h, p.scale_h);

@@ -6,11 +6,16 @@
 #ifndef VKGAN_POOL_GLSL
 #define VKGAN_POOL_GLSL
 
+#include "divide.glsl"
+
 layout(push_constant) uniform Params {
   uint planes;  // N * C
   uint in_h, in_w, out_h, out_w;
   uint kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
   uint include_pad;  // avg_pool2d: padded positions count in the divisor
+  // As divisors: the width and area of the kernel's own grid (the output's
+  // forward, the input's backward), and the strides.
+  uvec2 by_w, by_area, by_stride_h, by_stride_w;
 } p;
 
 // Output (oh, ow)'s window: where it starts in the unpadded frame (negative
@@ -42,11 +47,11 @@ float pool_divisor(Window win) {
 }
 
 // Outputs [first, last] along one axis whose windows hold input position i;
-// empty when first > last.
-ivec2 windows_holding(int i, uint kernel, uint stride, uint pad, uint out_n) {
+// empty when first > last. by_stride is stride as a divisor.
+ivec2 windows_holding(int i, uint kernel, uint stride, uvec2 by_stride, uint pad, uint out_n) {
   int from = i + int(pad) - int(kernel) + 1;
-  int first = from <= 0 ? 0 : (from + int(stride) - 1) / int(stride);
-  int last = min((i + int(pad)) / int(stride), int(out_n) - 1);
+  int first = from <= 0 ? 0 : int(divide(uint(from) + stride - 1, by_stride));
+  int last = min(int(divide(uint(i + int(pad)), by_stride)), int(out_n) - 1);
   return ivec2(first, last);
 }
 

@@ -4,11 +4,16 @@
 #ifndef VKGAN_UPSAMPLE_GLSL
 #define VKGAN_UPSAMPLE_GLSL
 
+#include "divide.glsl"
+
 layout(push_constant) uniform Params {
   uint planes;  // N * C
   uint in_h, in_w, out_h, out_w;
   uint scale_h, scale_w;
   uint align_corners;
+  // As divisors: the width and area of the kernel's own grid (the output's
+  // forward, the input's backward), and the scales.
+  uvec2 by_w, by_area, by_scale_h, by_scale_w;
 } p;
 
 // Output position dst reads inputs i0 and i1 along one axis, with weights
