@@ -415,21 +415,11 @@ class FolderLock {
   int fd_ = -1;
 };
 
-// Temporary files of a killed run (checkpoint.safetensors.tmp.<pid>, ...);
-// with the folder locked, no other process is writing them.
-void remove_stale_temporaries(const fs::path& out) {
-  std::error_code ec;
-  for (const fs::path& dir : {out, out / "samples"}) {
-    if (!fs::is_directory(dir, ec)) continue;
-    for (const auto& e : fs::directory_iterator(dir, ec))
-      if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
-  }
-}
-
 TrainResult Run::go() {
   fs::create_directories(c_.out);
   FolderLock lock(c_.out);
-  remove_stale_temporaries(c_.out);
+  // Temporary files of a killed run (checkpoint.safetensors.tmp.<pid>, ...).
+  for (const fs::path& dir : {c_.out, c_.out / "samples"}) remove_dead_temporaries(dir);
   if (c_.force && !c_.resume) remove_previous_run(c_.out);
   Workspace& ws = gan_->workspace();
   if (c_.resume) {

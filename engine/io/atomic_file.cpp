@@ -1,7 +1,9 @@
-// write_file_atomic with POSIX calls, so the data and the rename are flushed.
+// write_file_atomic and its parts with POSIX calls, so the data and the
+// rename are flushed.
 #include "engine/io/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,17 +14,46 @@
 namespace vkgan {
 namespace {
 
-[[noreturn]] void io_fail(const std::filesystem::path& p, const char* what) {
-  fail("{}: {} failed: {}", p.string(), what, std::strerror(errno));
+namespace fs = std::filesystem;
+
+// Removes the temporary `tmp` and fails naming `p`, the step and `err`.
+[[noreturn]] void abandon(const fs::path& tmp, const fs::path& p, const char* what, int err) {
+  ::unlink(tmp.c_str());
+  fail("{}: {} failed: {}", p.string(), what, std::strerror(err));
+}
+
+// fsync on a file or a folder; false with errno set when it fails.
+bool sync_path(const fs::path& p) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::fsync(fd) == 0;
+  int e = errno;
+  ::close(fd);
+  errno = e;
+  return ok;
+}
+
+// The writer's process id when `name` ends in `.tmp.<digits>`, else -1.
+long temporary_owner(const std::string& name) {
+  size_t at = name.rfind(".tmp.");
+  if (at == std::string::npos || at + 5 == name.size()) return -1;
+  std::string digits = name.substr(at + 5);
+  if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stol(digits);
 }
 
 }  // namespace
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view data) {
-  std::filesystem::path tmp = path;
+fs::path temporary_path(const fs::path& path) {
+  fs::path tmp = path;
   tmp += fmt::format(".tmp.{}", getpid());
+  return tmp;
+}
+
+void write_file_atomic(const fs::path& path, std::string_view data) {
+  fs::path tmp = temporary_path(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) io_fail(tmp, "open");
+  if (fd < 0) fail("{}: open failed: {}", tmp.string(), std::strerror(errno));
   const char* p = data.data();
   size_t left = data.size();
   while (left > 0) {
@@ -31,27 +62,28 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view data)
     if (n < 0) {
       int e = errno;
       ::close(fd);
-      ::unlink(tmp.c_str());
-      errno = e;
-      io_fail(tmp, "write");
+      abandon(tmp, tmp, "write", e);
     }
     p += n;
     left -= size_t(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    io_fail(tmp, "flush");
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    io_fail(path, "rename");
-  }
+  if (::close(fd) != 0) abandon(tmp, tmp, "close", errno);
+  commit_temporary(tmp, path);
+}
+
+void commit_temporary(const fs::path& tmp, const fs::path& path) {
+  if (!sync_path(tmp)) abandon(tmp, tmp, "flush", errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) abandon(tmp, path, "rename", errno);
   // Flush the folder entry too, so the rename survives a power cut.
-  std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+  sync_path(path.has_parent_path() ? path.parent_path() : ".");
+}
+
+void remove_dead_temporaries(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    long pid = temporary_owner(e.path().filename().string());
+    // kill with signal 0 only asks whether the process exists.
+    if (pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) fs::remove_all(e.path(), ec);
   }
 }
 

@@ -253,6 +253,31 @@ TEST_CASE("jetgan33 trains on real jet images, samples to HDF5, and eval judges 
   CHECK(table.find("| mass_over_pt |") != std::string::npos);
 }
 
+// The checkpoint of a one-step mlpgan28 run, trained once per test process.
+std::string tiny_checkpoint() {
+  static const fs::path run = [] {
+    fs::path r = fs::path(test::scratch_dir("cli-tiny")) / "run";
+    Outcome o = vkgan("train --model mlpgan28 --limit 32 --batch 16 --max-steps 1 --quiet --out " +
+                      r.string());
+    INFO(o.err);
+    REQUIRE(o.code == 0);
+    return r;
+  }();
+  return (run / "checkpoint.safetensors").string();
+}
+
+TEST_CASE("sample removes the temporary file of a killed sample beside its output") {
+  fs::path dir = test::scratch_dir("cli-sample-stale");
+  fs::path stale = dir / ("gen.h5.tmp." + std::to_string(test::dead_pid()));
+  std::ofstream(stale) << "half an HDF5 file";
+  Outcome o = vkgan("sample --checkpoint " + tiny_checkpoint() + " --n 3 --out " +
+                    (dir / "gen.h5").string());
+  INFO(o.err);
+  REQUIRE(o.code == 0);
+  CHECK(!fs::exists(stale));
+  CHECK(Hdf5Images(dir / "gen.h5", "image").count() == 3);
+}
+
 // The dcgan28-sized layouts below train fast enough on lavapipe at batch 4.
 const char* kMlpOptions =
     "InputLayout=64##1|28|28:Layout=DENSE|256|LEAKYRELU,DENSE|784|TANH,RESHAPE|1|28|28##"

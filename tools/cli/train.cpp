@@ -7,6 +7,7 @@
 #include "engine/checkpoint.hpp"
 #include "engine/dataset.hpp"
 #include "engine/gan.hpp"
+#include "engine/io/atomic_file.hpp"
 #include "engine/io/hdf5.hpp"
 #include "engine/io/png.hpp"
 #include "engine/layout.hpp"
@@ -193,6 +194,8 @@ int cmd_sample(int argc, char** argv) {
   std::filesystem::path out = args.str("out");
   bool hdf5 = is_hdf5_path(out);
   if (!hdf5 && n > 1 << 16) fail("--n must be at most 65536 for a PNG grid, got {}", n);
+  // What a killed sample left beside its output (gen.h5.tmp.<pid>).
+  remove_dead_temporaries(out.has_parent_path() ? out.parent_path() : ".");
 
   ContextOptions opts = context_options(args);
   Context ctx(opts);
