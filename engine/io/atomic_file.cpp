@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,7 +19,8 @@ namespace fs = std::filesystem;
 
 // Removes the temporary `tmp` and fails naming `p`, the step and `err`.
 [[noreturn]] void abandon(const fs::path& tmp, const fs::path& p, const char* what, int err) {
-  ::unlink(tmp.c_str());
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
   fail("{}: {} failed: {}", p.string(), what, std::strerror(err));
 }
 
@@ -71,9 +73,33 @@ void write_file_atomic(const fs::path& path, std::string_view data) {
   commit_temporary(tmp, path);
 }
 
+// Puts the folder `tmp` in the place of the folder `path` and removes the
+// old one. Swapped in one step where the file system can, so `path` is never
+// missing; else the old folder is renamed away first.
+void replace_folder(const fs::path& tmp, const fs::path& path) {
+  std::error_code ec;
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+    fs::remove_all(tmp, ec);
+    return;
+  }
+  if (errno != EINVAL && errno != ENOSYS) abandon(tmp, path, "swap", errno);
+  fs::path old = temporary_path(path.string() + ".old");
+  if (::rename(path.c_str(), old.c_str()) != 0) abandon(tmp, path, "rename", errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::rename(old.c_str(), path.c_str());
+    abandon(tmp, path, "rename", e);
+  }
+  fs::remove_all(old, ec);
+}
+
 void commit_temporary(const fs::path& tmp, const fs::path& path) {
   if (!sync_path(tmp)) abandon(tmp, tmp, "flush", errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) abandon(tmp, path, "rename", errno);
+  std::error_code ec;
+  if (fs::is_directory(tmp, ec) && fs::is_directory(path, ec))
+    replace_folder(tmp, path);
+  else if (::rename(tmp.c_str(), path.c_str()) != 0)
+    abandon(tmp, path, "rename", errno);
   // Flush the folder entry too, so the rename survives a power cut.
   sync_path(path.has_parent_path() ? path.parent_path() : ".");
 }

@@ -1,6 +1,6 @@
 // Crash-safe file replacement: write to a temporary file in the same folder,
 // flush it to disk, then rename it over the target. A reader sees either the
-// old file or the whole new one, never a part.
+// old file or the whole new one, never a part; likewise for folders.
 //
 // Temporaries are named `<target>.tmp.<process id>`; what a killed writer
 // left is recognised by its process having ended.
@@ -17,8 +17,9 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view data)
 std::filesystem::path temporary_path(const std::filesystem::path& path);
 
 // Flushes the finished temporary `tmp` to disk, renames it over `path`, and
-// flushes the folder entry. On failure `tmp` is removed and an Error names
-// the step and the reason.
+// flushes the folder entry. A folder replaces a folder whole: the old one's
+// files go with it. On failure `tmp` is removed and an Error names the step
+// and the reason.
 void commit_temporary(const std::filesystem::path& tmp, const std::filesystem::path& path);
 
 // Removes the files and folders in `dir` named `*.tmp.<pid>` whose process

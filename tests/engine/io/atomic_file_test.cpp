@@ -35,5 +35,22 @@ TEST_CASE("temporaries of ended processes are removed, those of running ones kep
   CHECK(test::read_file(dir / "gen.h5") == "the intact file");
 }
 
+TEST_CASE("a folder is replaced whole by its finished temporary") {
+  fs::path dir = test::scratch_dir("atomic-folder");
+  fs::path out = dir / "eval";
+  fs::create_directories(out);
+  std::ofstream(out / "old-only.png") << "old";
+  std::ofstream(out / "eval.json") << "old";
+  fs::path tmp = temporary_path(out);
+  fs::create_directories(tmp);
+  std::ofstream(tmp / "eval.json") << "new";
+
+  commit_temporary(tmp, out);
+  CHECK(test::read_file(out / "eval.json") == "new");
+  CHECK(!fs::exists(out / "old-only.png"));
+  CHECK(!fs::exists(tmp));
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+}
+
 }  // namespace
 }  // namespace vkgan
