@@ -57,19 +57,29 @@ void refused(const std::string& args, const std::string& message, int code = 1) 
   CHECK(o.err.find(message) != std::string::npos);
 }
 
-TEST_CASE("the command line refuses bad options with one line") {
+TEST_CASE("the command line refuses bad options with one line and exit code 2") {
   refused("frobnicate", "unknown command 'frobnicate'", 2);
-  refused("train --epochz 3", "unknown option '--epochz'");
-  refused("train --batch", "--batch needs a value");
-  refused("train --batch ten", "--batch expects an integer, got 'ten'");
-  refused("train --batch 0", "--batch must be between 2 and");
-  refused("train --epochs -1", "--epochs must be between 1 and");
-  refused("train --lr -0.1", "--lr must be positive");
+  refused("train --epochz 3", "unknown option '--epochz'", 2);
+  refused("train --batch", "--batch needs a value", 2);
+  refused("train --batch ten", "--batch expects an integer, got 'ten'", 2);
+  refused("train --batch 0", "--batch must be between 2 and", 2);
+  refused("train --epochs -1", "--epochs must be between 1 and", 2);
+  refused("train --lr -0.1", "--lr must be positive", 2);
+  refused("train --quiet=yes", "--quiet takes no value", 2);
+  refused("train extra", "unexpected argument 'extra'", 2);
+  refused("opcheck", "no case file given", 2);
+  refused("sample", "--checkpoint FILE is required", 2);
+  refused("train --resume runs/x --batch 32", "--batch cannot change a resumed run", 2);
+  refused("dump --program e-step", "--program 'e-step' is not one of", 2);
+  // Names the engine does not know are refused as bad input, not bad usage.
   refused("train --model dcgan29", "unknown model 'dcgan29'; known models: dcgan28");
   refused("train --loss wasserstein", "unknown loss 'wasserstein'");
-  refused("opcheck", "no case file given");
-  refused("sample", "--checkpoint FILE is required");
-  refused("train --resume runs/x --batch 32", "--batch cannot change a resumed run");
+  // The command is named once, by the line's prefix.
+  CHECK(vkgan("train --batch ten").err ==
+        "vkgan train: error: --batch expects an integer, got 'ten'\n");
+  CHECK(vkgan("sample --checkpoint run/checkpoint.safetensors --n 0").err ==
+        "vkgan sample: error: --n must be between 1 and 4194304, got 0\n");
+  CHECK(vkgan("eval --real x.h5").err == "vkgan eval: error: --generated FILE is required\n");
 }
 
 TEST_CASE("bad data is refused before anything is written") {
@@ -192,9 +202,9 @@ TEST_CASE("bad HDF5 data is refused in one line, with no HDF5 error stack") {
   refused("train --model jetgan33 --data " + dir + "/jets.h5 --eval-every 1" + out,
           "--eval-every needs held-out images");
   refused("train --model jetgan33 --data " + dir + "/jets.h5 --scale 0" + out,
-          "--scale must be a positive number between 1e-37 and 1e37, got 0");
+          "--scale must be a positive number between 1e-37 and 1e37, got 0", 2);
   refused("train --model jetgan33 --data " + dir + "/jets.h5 --scale 1e-320" + out,
-          "--scale must be a positive number between 1e-37 and 1e37, got 1e-320");
+          "--scale must be a positive number between 1e-37 and 1e37, got 1e-320", 2);
   std::vector<float> bad = px;
   bad[33 * 33 + 5] = std::numeric_limits<float>::quiet_NaN();
   write_hdf5_images(fs::path(dir) / "nan.h5", "image", {4, 33, 33}, bad.data());
@@ -204,8 +214,8 @@ TEST_CASE("bad HDF5 data is refused in one line, with no HDF5 error stack") {
           "nan.h5:image: image 1 holds a non-finite");
   refused("eval --real " + dir + "/jets.h5 --generated " + dir + "/jets.h5 --threshold -1 --out " +
               dir + "/e",
-          "--threshold must be a non-negative number, got -1");
-  refused("eval --generated " + dir + "/jets.h5", "--real FILE is required");
+          "--threshold must be a non-negative number, got -1", 2);
+  refused("eval --generated " + dir + "/jets.h5", "--real FILE is required", 2);
   refused("eval --real " + dir + "/jets.h5 --generated " + dir + "/text.h5 --out " + dir + "/e",
           "text.h5: cannot open as HDF5");
   CHECK(!fs::exists(fs::path(dir) / "run"));
@@ -278,6 +288,18 @@ TEST_CASE("sample removes the temporary file of a killed sample beside its outpu
   CHECK(Hdf5Images(dir / "gen.h5", "image").count() == 3);
 }
 
+TEST_CASE("sample draws a single image, into a PNG or an HDF5 file") {
+  fs::path dir = test::scratch_dir("cli-sample-one");
+  for (const char* out : {"one.png", "one.h5"}) {
+    Outcome o = vkgan("sample --checkpoint " + tiny_checkpoint() + " --n 1 --out " +
+                      (dir / out).string());
+    INFO(out << ": " << o.err);
+    CHECK(o.code == 0);
+  }
+  CHECK(fs::exists(dir / "one.png"));
+  CHECK(Hdf5Images(dir / "one.h5", "image").count() == 1);
+}
+
 // The dcgan28-sized layouts below train fast enough on lavapipe at batch 4.
 const char* kMlpOptions =
     "InputLayout=64##1|28|28:Layout=DENSE|256|LEAKYRELU,DENSE|784|TANH,RESHAPE|1|28|28##"
@@ -296,22 +318,22 @@ TEST_CASE("a bad layout string is refused with the token under a caret") {
         "  Layout=DENSE|6272|LINEAR,TRANSCONV|64|4|4|2|2|1##RESHAPE|FLAT,DENSE|1|LINEAR\n"
         "                           ^^^^^^^^^^^^^^^^^^^^^^\n");
   refused("train --layout 'DENSE|1|LINEAR##DENSE|1|LINEAR'",
-          "Layout needs InputLayout (--input-layout) too");
-  refused("train --print-dsl", "--print-dsl needs a Layout");
+          "Layout needs InputLayout (--input-layout) too", 2);
+  refused("train --print-dsl", "--print-dsl needs a Layout", 2);
   refused(
       "train --model dcgan28 --input-layout '1##1|1|1' --layout 'DENSE|1|LINEAR,RESHAPE|1|1|1##"
       "RESHAPE|FLAT,DENSE|1|LINEAR'",
-      "--model dcgan28 and a Layout both give the model; keep one");
+      "--model dcgan28 and a Layout both give the model; keep one", 2);
   std::string dir = test::scratch_dir("cli-layout-bad");
   std::ofstream(fs::path(dir) / "opts.txt") << kMlpOptions;
   refused("train --options " + dir + "/opts.txt --layout 'A##B'",
-          "--layout and Layout in --options " + dir + "/opts.txt both give the Layout");
+          "--layout and Layout in --options " + dir + "/opts.txt both give the Layout", 2);
   refused("train --options " + dir, "--options " + dir + ": is a folder");
   std::ofstream(fs::path(dir) / "empty.txt") << "\n";
   refused("train --options " + dir + "/empty.txt",
           "empty.txt: sets none of InputLayout, Layout, TrainingStrategy");
   Outcome twice = vkgan("train --options " + dir + "/opts.txt --batch 8 --out " + dir + "/run");
-  CHECK(twice.code == 1);
+  CHECK(twice.code == 2);
   CHECK(twice.err.find("TrainingStrategy: BatchSize=4 : also given as --batch; keep one") !=
         std::string::npos);
   CHECK(!fs::exists(fs::path(dir) / "run"));
