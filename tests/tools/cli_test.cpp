@@ -34,9 +34,10 @@ struct Outcome {
   std::string err;
 };
 
-// Runs vkgan with `args` (a shell-quoted string); captures stderr.
-Outcome vkgan(const std::string& args) {
-  std::string cmd = std::string(VKGAN_CLI) + " " + args + " 2>&1 >/dev/null";
+// Runs vkgan with `args` (a shell-quoted string) and the environment
+// assignments `env`; captures stderr.
+Outcome vkgan(const std::string& args, const std::string& env = "") {
+  std::string cmd = env + " " + VKGAN_CLI + " " + args + " 2>&1 >/dev/null";
   Outcome o;
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p);
@@ -380,6 +381,41 @@ TEST_CASE("--print-dsl prints a model file that names the layout's layers") {
   CHECK(out.find("  h = g.dense(\"fc1\", h, 256);\n  h = g.leaky_relu(h);\n") != std::string::npos);
   CHECK(out.find("return {\"mine\", ") != std::string::npos);
   CHECK(out.find("VKGAN_REGISTER_MODEL(make);") != std::string::npos);
+}
+
+// The environment that puts the test layer tests/fault_layer between vkgan
+// and the driver, with the fault `fault` (its VKGAN_FAULT). The validation
+// layer, when VKGAN_VALIDATE is set, still loads from the system's paths.
+std::string with_fault(const std::string& fault) {
+  return std::string("VK_ADD_LAYER_PATH=") + VKGAN_FAULT_LAYER_DIR +
+         " VK_INSTANCE_LAYERS=VK_LAYER_VKGAN_fault VKGAN_FAULT=" + fault;
+}
+
+TEST_CASE("a device without a compute queue is named in one line and nothing is written") {
+  std::string dir = test::scratch_dir("cli-no-compute");
+  std::string train = "train --model mlpgan28 --limit 32 --batch 16 --out " + dir + "/run";
+  for (const std::string& args : {std::string("devices"), train}) {
+    Outcome o = vkgan(args, with_fault("no_compute"));
+    INFO("vkgan " << args << " said: " << o.err);
+    CHECK(o.code == 1);
+    CHECK(lines(o.err) == 1);
+    CHECK(o.err.find(": error: no Vulkan device has a compute queue: device 0 '") !=
+          std::string::npos);
+    CHECK(o.err.find("' (cpu) has none\n") != std::string::npos);
+  }
+  CHECK(fs::is_empty(dir));
+}
+
+TEST_CASE("exhausted device memory is reported with the size asked and the heap's") {
+  std::string dir = test::scratch_dir("cli-oom");
+  Outcome o = vkgan("train --model mlpgan28 --limit 32 --batch 16 --out " + dir + "/run",
+                    with_fault("out_of_memory"));
+  INFO(o.err);
+  CHECK(o.code == 1);
+  CHECK(lines(o.err) == 1);
+  CHECK(o.err.find("vkgan train: error: device memory exhausted: asked for a block of 64.0 MiB "
+                   "with 0.0 MiB already in use; heap 0 holds ") == 0);
+  CHECK(fs::is_empty(dir));
 }
 
 TEST_CASE("help describes every subcommand") {
