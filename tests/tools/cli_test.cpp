@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -416,6 +417,51 @@ TEST_CASE("exhausted device memory is reported with the size asked and the heap'
   CHECK(o.err.find("vkgan train: error: device memory exhausted: asked for a block of 64.0 MiB "
                    "with 0.0 MiB already in use; heap 0 holds ") == 0);
   CHECK(fs::is_empty(dir));
+}
+
+TEST_CASE("a device lost during training keeps the last checkpoint, and the run resumes from it") {
+  std::string dir = test::scratch_dir("cli-lost");
+  // Four steps an epoch, a checkpoint after each.
+  auto run = [](const fs::path& out) {
+    return "train --model mlpgan28 --limit 64 --batch 16 --epochs 5 --log-every 2 --quiet --out " +
+           out.string();
+  };
+  // The layer loaded with no fault due passes the real work through.
+  fs::path whole = fs::path(dir) / "whole", lost = fs::path(dir) / "lost";
+  Outcome o = vkgan(run(whole), with_fault("lose_device_after=1000000"));
+  REQUIRE_MESSAGE(o.code == 0, o.err);
+  // About 15 submits an epoch: lost in the third epoch, after two checkpoints.
+  o = vkgan(run(lost), with_fault("lose_device_after=60"));
+  INFO(o.err);
+  CHECK(o.code == 1);
+  CHECK(lines(o.err) == 1);
+  std::map<std::string, std::string> meta;
+  load_safetensors(lost / "checkpoint.safetensors", &meta);
+  int64_t kept = std::stoll(meta.at("vkgan.step"));
+  CHECK(kept >= 4);
+  CHECK(kept < 20);
+  CHECK(o.err.find("vkgan train: error: device 0 '") == 0);
+  size_t at = o.err.find("' was lost at step ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoll(o.err.substr(at + 19)) > kept);
+  CHECK(o.err.find("; the checkpoint of step " + std::to_string(kept) + " is kept; resume with "
+                   "vkgan train --resume " + lost.string() + "\n") != std::string::npos);
+  // Every line of losses.csv whole: one row a step, none torn.
+  std::vector<std::string> rows = test::loss_columns(lost / "losses.csv");
+  REQUIRE(rows.size() >= size_t(kept) + 1);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    CHECK(rows[i].rfind(std::to_string(i) + ",", 0) == 0);
+    CHECK(std::count(rows[i].begin(), rows[i].end(), ',') == 5);
+  }
+
+  // Resumed on the device as it is, the run ends as the whole one did.
+  o = vkgan("train --resume " + lost.string() + " --quiet");
+  REQUIRE_MESSAGE(o.code == 0, o.err);
+  CHECK(test::loss_columns(lost / "losses.csv") == test::loss_columns(whole / "losses.csv"));
+  auto a = load_safetensors(whole / "checkpoint.safetensors");
+  auto b = load_safetensors(lost / "checkpoint.safetensors");
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i].data == b[i].data);
 }
 
 TEST_CASE("help describes every subcommand") {
