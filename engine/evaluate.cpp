@@ -263,9 +263,8 @@ EvalResult evaluate_jets(const ImageSet& real, const ImageSet& gen, const fs::pa
   check_replaceable(dir);
   // Written into a temporary folder beside `dir` and swapped in at the end,
   // so `dir` holds the whole old eval or the whole new one, never a mix.
-  fs::path parent = dir.has_parent_path() ? dir.parent_path() : ".";
-  fs::create_directories(parent);
-  remove_dead_temporaries(parent);
+  if (dir.has_parent_path()) fs::create_directories(dir.parent_path());
+  remove_dead_temporaries_of(dir);
   fs::path tmp = temporary_path(dir);
   fs::remove_all(tmp);
   fs::create_directory(tmp);

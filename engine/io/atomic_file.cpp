@@ -44,6 +44,13 @@ long temporary_owner(const std::string& name) {
   return std::stol(digits);
 }
 
+// True when `name` is a temporary whose writer's process has ended.
+bool left_by_ended_writer(const std::string& name) {
+  long pid = temporary_owner(name);
+  // kill with signal 0 only asks whether the process exists.
+  return pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
+}
+
 }  // namespace
 
 fs::path temporary_path(const fs::path& path) {
@@ -106,10 +113,19 @@ void commit_temporary(const fs::path& tmp, const fs::path& path) {
 
 void remove_dead_temporaries(const fs::path& dir) {
   std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (left_by_ended_writer(e.path().filename().string())) fs::remove_all(e.path(), ec);
+}
+
+void remove_dead_temporaries_of(const fs::path& target) {
+  fs::path dir = target.has_parent_path() ? target.parent_path() : ".";
+  std::string name = target.filename().string();
+  std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
-    long pid = temporary_owner(e.path().filename().string());
-    // kill with signal 0 only asks whether the process exists.
-    if (pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) fs::remove_all(e.path(), ec);
+    std::string n = e.path().filename().string();
+    std::string rest = n.rfind(name, 0) == 0 ? n.substr(name.size()) : "";
+    bool of_target = rest.rfind(".tmp.", 0) == 0 || rest.rfind(".old.tmp.", 0) == 0;
+    if (of_target && left_by_ended_writer(n)) fs::remove_all(e.path(), ec);
   }
 }
 

@@ -24,6 +24,12 @@ void commit_temporary(const std::filesystem::path& tmp, const std::filesystem::p
 
 // Removes the files and folders in `dir` named `*.tmp.<pid>` whose process
 // has ended: the temporaries of killed writers. A running writer's are kept.
+// For folders vkgan owns (a run folder).
 void remove_dead_temporaries(const std::filesystem::path& dir);
+
+// The same for the temporaries of one output, `target.tmp.<pid>` and the
+// `target.old.tmp.<pid>` of a folder being replaced: in a user's folder,
+// nothing else is touched.
+void remove_dead_temporaries_of(const std::filesystem::path& target);
 
 }  // namespace vkgan

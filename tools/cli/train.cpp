@@ -203,7 +203,7 @@ int cmd_sample(int argc, char** argv) {
   std::filesystem::path file = args.str("checkpoint");
   TrainConfig run = read_run_config(file.parent_path().empty() ? "." : file.parent_path());
   // What a killed sample left beside its output (gen.h5.tmp.<pid>).
-  remove_dead_temporaries(out.has_parent_path() ? out.parent_path() : ".");
+  remove_dead_temporaries_of(out);
 
   ContextOptions opts = context_options(args);
   Context ctx(opts);

@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST_CASE("temporaries of ended processes are removed, those of running ones kept") {
+TEST_CASE("in a run folder, temporaries of ended processes are removed, running ones' kept") {
   fs::path dir = test::scratch_dir("atomic-stale");
   std::string dead = std::to_string(test::dead_pid()), alive = std::to_string(getpid());
   std::ofstream(dir / ("gen.h5.tmp." + dead)) << "half an HDF5 file";
@@ -33,6 +33,26 @@ TEST_CASE("temporaries of ended processes are removed, those of running ones kep
   CHECK(fs::exists(dir / ("grid.png.tmp." + alive)));
   CHECK(fs::exists(dir / "notes.tmp.txt"));
   CHECK(test::read_file(dir / "gen.h5") == "the intact file");
+}
+
+TEST_CASE("beside an output, only that output's temporaries of ended processes are removed") {
+  fs::path dir = test::scratch_dir("atomic-stale-of");
+  std::string dead = std::to_string(test::dead_pid()), alive = std::to_string(getpid());
+  for (std::string name : {"gen.h5.tmp.", "grid.png.tmp.", "thesis.tmp."})
+    std::ofstream(dir / (name + dead)) << "left by a killed writer";
+  std::ofstream(dir / ("gen.h5.tmp." + alive)) << "being written";
+  for (std::string name : {"eval.tmp.", "eval.old.tmp.", "evaluation.tmp."})
+    fs::create_directories(dir / (name + dead) / "plots");
+
+  remove_dead_temporaries_of(dir / "gen.h5");
+  remove_dead_temporaries_of(dir / "eval");
+  CHECK(!fs::exists(dir / ("gen.h5.tmp." + dead)));
+  CHECK(!fs::exists(dir / ("eval.tmp." + dead)));
+  CHECK(!fs::exists(dir / ("eval.old.tmp." + dead)));
+  CHECK(fs::exists(dir / ("gen.h5.tmp." + alive)));
+  CHECK(fs::exists(dir / ("grid.png.tmp." + dead)));
+  CHECK(fs::exists(dir / ("thesis.tmp." + dead)));
+  CHECK(fs::exists(dir / ("evaluation.tmp." + dead)));
 }
 
 TEST_CASE("a folder is replaced whole by its finished temporary") {
