@@ -293,8 +293,8 @@ TEST_CASE("sample removes the temporary file of a killed sample beside its outpu
 TEST_CASE("sample draws a single image, into a PNG or an HDF5 file") {
   fs::path dir = test::scratch_dir("cli-sample-one");
   for (const char* out : {"one.png", "one.h5"}) {
-    Outcome o = vkgan("sample --checkpoint " + tiny_checkpoint() + " --n 1 --out " +
-                      (dir / out).string());
+    Outcome o =
+        vkgan("sample --checkpoint " + tiny_checkpoint() + " --n 1 --out " + (dir / out).string());
     INFO(out << ": " << o.err);
     CHECK(o.code == 0);
   }
@@ -444,8 +444,9 @@ TEST_CASE("a device lost during training keeps the last checkpoint, and the run 
   size_t at = o.err.find("' was lost at step ");
   REQUIRE(at != std::string::npos);
   CHECK(std::stoll(o.err.substr(at + 19)) > kept);
-  CHECK(o.err.find("; the checkpoint of step " + std::to_string(kept) + " is kept; resume with "
-                   "vkgan train --resume " + lost.string() + "\n") != std::string::npos);
+  std::string tail = "; the checkpoint of step " + std::to_string(kept) +
+                     " is kept; resume with vkgan train --resume " + lost.string() + "\n";
+  CHECK(o.err.find(tail) != std::string::npos);
   // Every line of losses.csv whole: one row a step, none torn.
   std::vector<std::string> rows = test::loss_columns(lost / "losses.csv");
   REQUIRE(rows.size() >= size_t(kept) + 1);

@@ -72,8 +72,7 @@ bool Args::parse(int argc, char** argv) {
       inline_value = true;
     }
     auto it = opts_.find(name);
-    if (it == opts_.end())
-      usage_fail("unknown option '--{}'; see vkgan {} --help", name, command_);
+    if (it == opts_.end()) usage_fail("unknown option '--{}'; see vkgan {} --help", name, command_);
     if (it->second.is_flag) {
       if (inline_value) usage_fail("--{} takes no value", name);
       given_[name] = "1";
@@ -101,10 +100,8 @@ long long Args::integer(const std::string& name, long long min, long long max) c
   errno = 0;
   char* end = nullptr;
   long long x = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || *end || errno)
-    usage_fail("--{} expects an integer, got '{}'", name, v);
-  if (x < min || x > max)
-    usage_fail("--{} must be between {} and {}, got {}", name, min, max, x);
+  if (v.empty() || *end || errno) usage_fail("--{} expects an integer, got '{}'", name, v);
+  if (x < min || x > max) usage_fail("--{} must be between {} and {}, got {}", name, min, max, x);
   return x;
 }
 
@@ -153,7 +150,7 @@ LayoutOptions layout_options(const Args& args) {
   take("training-strategy", "TrainingStrategy", o.training_strategy);
   if (o.layout.empty() != o.input_layout.empty())
     usage_fail("{} needs {} too", o.layout.empty() ? "InputLayout" : "Layout",
-         o.layout.empty() ? "Layout (--layout)" : "InputLayout (--input-layout)");
+               o.layout.empty() ? "Layout (--layout)" : "InputLayout (--input-layout)");
   return o;
 }
 

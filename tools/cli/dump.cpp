@@ -122,8 +122,7 @@ TrainConfig run_of(const Args& args) {
   LayoutOptions lo = layout_options(args);
   if (args.has("run")) {
     if (args.has("model") || !lo.layout.empty() || !lo.training_strategy.empty())
-      usage_fail("--run {} gives the model; drop --model and the layout options",
-                 args.str("run"));
+      usage_fail("--run {} gives the model; drop --model and the layout options", args.str("run"));
     return read_run_config(args.str("run"));
   }
   if (!lo.layout.empty() && args.has("model"))

@@ -116,8 +116,8 @@ int cmd_train(int argc, char** argv) {
           "limit", "force", "key", "scale", "log1p", "holdout", "eval-every", "threshold",
           "options", "input-layout", "layout", "training-strategy", "print-dsl"})
       if (args.has(fixed))
-        usage_fail("--{} cannot change a resumed run; its settings come from {}/config.json",
-                   fixed, args.str("resume"));
+        usage_fail("--{} cannot change a resumed run; its settings come from {}/config.json", fixed,
+                   args.str("resume"));
     c = read_run_config(args.str("resume"));
     if (args.has("epochs")) c.epochs = args.integer("epochs", 1, 1 << 20);
     if (args.has("max-steps")) c.max_steps = args.integer("max-steps", 0, int64_t(1) << 40);
