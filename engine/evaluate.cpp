@@ -185,8 +185,11 @@ double wasserstein1(std::vector<double> a, std::vector<double> b) {
   return sum / (double(n) * double(m));
 }
 
-EvalResult evaluate_jets(const ImageSet& real, const ImageSet& gen, const fs::path& out,
-                         const EvalOptions& o) {
+namespace {
+
+// The eval of `real` against `gen`, its files written into the folder `out`.
+EvalResult judge(const ImageSet& real, const ImageSet& gen, const fs::path& out,
+                 const EvalOptions& o) {
   if (real.image != gen.image)
     fail("{} holds images {}, {} holds {}; eval compares images of one shape", real.source,
          real.image, gen.source, gen.image);
@@ -206,7 +209,6 @@ EvalResult evaluate_jets(const ImageSet& real, const ImageSet& gen, const fs::pa
   EvalResult r;
   r.real = real.count;
   r.generated = gen.count;
-  fs::create_directories(out);
   // Pixel intensities are pooled over images, not one figure per image.
   std::vector<double> ir = intensities(real, all_of(real.count));
   std::vector<double> ig = intensities(gen, all_of(gen.count));
@@ -238,6 +240,43 @@ EvalResult evaluate_jets(const ImageSet& real, const ImageSet& gen, const fs::pa
   }
   write_file_atomic(out / "eval.json", result_json(r, o, real, gen).dump(2) + "\n");
   write_file_atomic(out / "eval.md", eval_table(r));
+  return r;
+}
+
+// A new eval replaces only an old one (or an empty folder): the swap takes
+// every file in the folder with it.
+void check_replaceable(const fs::path& dir) {
+  if (!fs::exists(dir)) return;
+  if (!fs::is_directory(dir))
+    fail("{}: exists and is not a folder; choose another --out", dir.string());
+  if (!fs::is_empty(dir) && !fs::exists(dir / "eval.json"))
+    fail("{}: holds files but no eval.json, so it is not an eval to replace; choose another --out",
+         dir.string());
+}
+
+}  // namespace
+
+EvalResult evaluate_jets(const ImageSet& real, const ImageSet& gen, const fs::path& out,
+                         const EvalOptions& o) {
+  // "eval/" names the folder "eval" too.
+  fs::path dir = out.filename().empty() ? out.parent_path() : out;
+  check_replaceable(dir);
+  // Written into a temporary folder beside `dir` and swapped in at the end,
+  // so `dir` holds the whole old eval or the whole new one, never a mix.
+  if (dir.has_parent_path()) fs::create_directories(dir.parent_path());
+  remove_dead_temporaries_of(dir);
+  fs::path tmp = temporary_path(dir);
+  fs::remove_all(tmp);
+  fs::create_directory(tmp);
+  EvalResult r;
+  try {
+    r = judge(real, gen, tmp, o);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  commit_temporary(tmp, dir);
   return r;
 }
 

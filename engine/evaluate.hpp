@@ -1,8 +1,9 @@
 // `vkgan eval`: judges generated jet images against real ones by the
 // distributions of physics observables (engine/jets.hpp). For each, the
 // exact Wasserstein-1 distance real vs generated, and as its floor the same
-// distance between two disjoint random halves of the real set. Writes to
-// the output folder:
+// distance between two disjoint random halves of the real set. Writes the
+// output folder whole (into a temporary folder beside it, swapped in at the
+// end, so a killed eval leaves the older one as it was):
 //   eval.json          every figure, the settings and the definitions
 //   eval.md            a table: observable, W1, floor, ratio
 //   <observable>.png   real and generated histograms overlaid

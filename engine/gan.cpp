@@ -164,15 +164,20 @@ Gan::Gan(Context& ctx, const GanModel& model, GanOptions options)
 }
 
 std::vector<float> Gan::sample(int64_t n, uint64_t seed, int64_t counter) {
-  auto key = std::tuple(n, seed, counter);
+  // Batch norm over features needs two values a feature: a single image is
+  // drawn as the first of two.
+  int64_t drawn = std::max<int64_t>(n, 2);
+  auto key = std::tuple(drawn, seed, counter);
   auto& s = samplers_[key];
   if (!s) {
     s = std::make_unique<GanStep>();
-    build_sampler(*s, model_, n, seed, counter);
+    build_sampler(*s, model_, drawn, seed, counter);
     s->program = std::make_unique<Program>(ws_, s->graph, ProgramOptions{{s->images}, {}, false});
   }
   s->program->run();
-  return s->program->read(s->images);
+  std::vector<float> img = s->program->read(s->images);
+  img.resize(size_t(n * model_.image.elements()));
+  return img;
 }
 
 std::vector<float> Gan::sample_many(int64_t n, uint64_t seed, int64_t chunk) {

@@ -160,11 +160,13 @@ class Run {
  public:
   explicit Run(const TrainConfig& c);
   TrainResult go();
+  [[noreturn]] void device_lost() const;
 
  private:
   void fill_batch(float* dst, int64_t step, int64_t sub);
   void read_logs(int64_t from, int64_t to);
   [[noreturn]] void diverged(int64_t step, float loss_d, float loss_g);
+  std::string kept_checkpoint() const;
   void load_data();
   void write_samples(const std::string& label);
   void evaluate(int64_t epoch);
@@ -182,6 +184,7 @@ class Run {
   int64_t per_epoch_ = 0, total_ = 0, start_ = 0, step_ = 0;
   int64_t saved_step_ = 0;  // the step of the workspace's saved state
   int64_t checkpoint_step_ = -1;  // the step of the checkpoint on disk
+  int64_t doing_ = 1;  // the step whose work is on the device or being saved
   uint32_t counter_base_ = 0;
   std::vector<LossRow> rows_;
   Clock::time_point t0_;
@@ -310,11 +313,23 @@ void Run::diverged(int64_t step, float loss_d, float loss_g) {
   std::string at = f ? fmt::format("; first non-finite value ({}) in the {} at node '{}' ({})",
                                    f.value, where, f.node, f.op)
                      : "";
-  std::string kept = checkpoint_step_ >= 0
-                         ? fmt::format("the checkpoint of step {} is kept", checkpoint_step_)
-                         : std::string("no checkpoint had been written yet");
   fail("training diverged at step {}: loss_d {} loss_g {}{}; {}", step + 1, loss_d, loss_g, at,
-       kept);
+       kept_checkpoint());
+}
+
+std::string Run::kept_checkpoint() const {
+  return checkpoint_step_ >= 0 ? fmt::format("the checkpoint of step {} is kept", checkpoint_step_)
+                               : std::string("no checkpoint had been written yet");
+}
+
+// Nothing more is written: what the device computed since the last
+// checkpoint cannot be trusted, so that checkpoint stays as it is.
+void Run::device_lost() const {
+  std::string resume = checkpoint_step_ >= 0
+                           ? "; resume with vkgan train --resume " + c_.out.string()
+                           : std::string();
+  fail("device {} '{}' was lost at step {}; {}{}", ctx_->info().index, ctx_->info().name, doing_,
+       kept_checkpoint(), resume);
 }
 
 void Run::write_samples(const std::string& label) {
@@ -415,21 +430,11 @@ class FolderLock {
   int fd_ = -1;
 };
 
-// Temporary files of a killed run (checkpoint.safetensors.tmp.<pid>, ...);
-// with the folder locked, no other process is writing them.
-void remove_stale_temporaries(const fs::path& out) {
-  std::error_code ec;
-  for (const fs::path& dir : {out, out / "samples"}) {
-    if (!fs::is_directory(dir, ec)) continue;
-    for (const auto& e : fs::directory_iterator(dir, ec))
-      if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
-  }
-}
-
 TrainResult Run::go() {
   fs::create_directories(c_.out);
   FolderLock lock(c_.out);
-  remove_stale_temporaries(c_.out);
+  // Temporary files of a killed run (checkpoint.safetensors.tmp.<pid>, ...).
+  for (const fs::path& dir : {c_.out, c_.out / "samples"}) remove_dead_temporaries(dir);
   if (c_.force && !c_.resume) remove_previous_run(c_.out);
   Workspace& ws = gan_->workspace();
   if (c_.resume) {
@@ -448,6 +453,7 @@ TrainResult Run::go() {
     write_file_atomic(c_.out / "config.json", j.dump(2) + "\n");
   }
   step_ = start_;
+  doing_ = start_ + 1;
   saved_step_ = start_;
   ws.save_state();
   counter_base_ = ws.read_counters()[kDrawCounter] - uint32_t(start_ * (c_.d_steps + 1));
@@ -489,6 +495,7 @@ TrainResult Run::go() {
     logged_to = step_;
   };
   while (step_ < total_ && !g_stop_training) {
+    doing_ = step_ + 1;
     Slot& s = slots[step_ % 2];
     if (s.busy) s.fence->wait(), s.fence->reset(), s.busy = false;
     for (int64_t j = 0; j < c_.d_steps; ++j)
@@ -533,7 +540,12 @@ TrainResult train(const TrainConfig& config) {
   if (config.log_every < 1 || config.log_every * (config.d_steps + 1) > Workspace::kLogCapacity)
     fail("--log-every must be between 1 and {}", Workspace::kLogCapacity / (config.d_steps + 1));
   Run run(config);
-  return run.go();
+  try {
+    return run.go();
+  } catch (const VulkanError& e) {
+    if (e.result() != VK_ERROR_DEVICE_LOST) throw;
+    run.device_lost();
+  }
 }
 
 TrainConfig read_run_config(const fs::path& out) {

@@ -72,6 +72,8 @@ struct TrainResult {
 // Set from a signal handler to stop at the next iteration boundary.
 extern std::atomic<bool> g_stop_training;
 
+// A lost device (VK_ERROR_DEVICE_LOST) ends it with an Error naming the
+// device, the step and the checkpoint kept; none is written after the loss.
 TrainResult train(const TrainConfig& config);
 
 // Reads a run folder's config.json back (for --resume).

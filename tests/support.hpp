@@ -43,4 +43,13 @@ std::string read_file(const std::filesystem::path& p);
 // differs between runs that are otherwise identical).
 std::vector<std::string> loss_columns(const std::filesystem::path& csv);
 
+// The paths this process has passed to fsync since the last call, in order:
+// the test binary defines fsync itself, recording each call before calling
+// libc's, so crash-safe writers can be checked for what they flushed.
+std::vector<std::string> take_synced_paths();
+
+// The id of a process that has ended (a child started and reaped here): the
+// owner of a temporary file that a killed writer left behind.
+int dead_pid();
+
 }  // namespace vkgan::test

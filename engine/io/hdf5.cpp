@@ -4,11 +4,11 @@
 #include "engine/io/hdf5.hpp"
 
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <algorithm>
 
 #include "engine/error.hpp"
+#include "engine/io/atomic_file.hpp"
 
 namespace vkgan {
 namespace {
@@ -164,8 +164,7 @@ void write_hdf5_images(const fs::path& file, const std::string& key,
                        const std::vector<int64_t>& dims, const float* data) {
   quiet_hdf5();
   VKGAN_ASSERT(dims.size() == 3 || dims.size() == 4, "rank {}", dims.size());
-  fs::path tmp = file;
-  tmp += fmt::format(".tmp.{}", getpid());
+  fs::path tmp = temporary_path(file);
   auto fail_write = [&](const char* doing) {
     std::string why = hdf5_reason();
     std::error_code ec;
@@ -193,13 +192,10 @@ void write_hdf5_images(const fs::path& file, const std::string& key,
     if (ds < 0) fail_write(fmt::format("create dataset '{}'", key).c_str());
     if (H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
       fail_write("write the images");
+    // Closing reports no error: a full disk shows here.
+    if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) fail_write("flush the file");
   }
-  std::error_code ec;
-  fs::rename(tmp, file, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    fail("{}: cannot rename {} over it: {}", file.string(), tmp.string(), ec.message());
-  }
+  commit_temporary(tmp, file);
 }
 
 }  // namespace vkgan

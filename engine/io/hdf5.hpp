@@ -44,7 +44,8 @@ class Hdf5Images {
 
 // Writes `dims` ([N, H, W] or [N, C, H, W]) float32 values as dataset `key`
 // of a new HDF5 file, chunked by images, deflate and shuffle; through a
-// temporary file in the same folder renamed over `file`.
+// temporary file in the same folder, flushed and renamed over `file` as
+// write_file_atomic does (engine/io/atomic_file.hpp).
 void write_hdf5_images(const std::filesystem::path& file, const std::string& key,
                        const std::vector<int64_t>& dims, const float* data);
 

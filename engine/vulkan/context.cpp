@@ -110,6 +110,7 @@ DeviceInfo describe(VkPhysicalDevice pd, uint32_t index) {
   d.max_memory_allocation = m3.maxMemoryAllocationSize;
 
   int family = compute_queue_family(pd);
+  info.compute = family >= 0;
   if (family >= 0) {
     uint32_t n = 0;
     vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, nullptr);
@@ -182,8 +183,7 @@ std::string device_list(const std::vector<DeviceInfo>& infos) {
 }
 
 // Picks by index or name substring, else the best type with a compute queue.
-uint32_t choose_device(const std::vector<DeviceInfo>& infos,
-                       const std::vector<VkPhysicalDevice>& pds, const std::string& want) {
+uint32_t choose_device(const std::vector<DeviceInfo>& infos, const std::string& want) {
   if (infos.empty()) fail("no Vulkan device found; hint: install mesa-vulkan-drivers");
   if (!want.empty()) {
     bool numeric =
@@ -191,18 +191,16 @@ uint32_t choose_device(const std::vector<DeviceInfo>& infos,
     for (const auto& i : infos) {
       bool hit = numeric ? std::to_string(i.index) == want : i.name.find(want) != std::string::npos;
       if (!hit) continue;
-      if (compute_queue_family(pds[i.index]) < 0)
-        fail("device {} '{}' has no compute queue", i.index, i.name);
+      if (!i.compute) fail("device {} '{}' has no compute queue", i.index, i.name);
       return i.index;
     }
     fail("device '{}' not found; devices: {}", want, device_list(infos));
   }
+  require_compute(infos);
   int best = -1;
-  for (const auto& i : infos) {
-    if (compute_queue_family(pds[i.index]) < 0) continue;
-    if (best < 0 || type_rank(i.type) < type_rank(infos[best].type)) best = int(i.index);
-  }
-  if (best < 0) fail("no Vulkan device has a compute queue; devices: {}", device_list(infos));
+  for (const auto& i : infos)
+    if (i.compute && (best < 0 || type_rank(i.type) < type_rank(infos[best].type)))
+      best = int(i.index);
   return uint32_t(best);
 }
 
@@ -237,6 +235,15 @@ ContextOptions options_from_env() {
   o.validate = v && std::strcmp(v, "0") != 0 && *v;
   if (const char* d = std::getenv("VKGAN_DEVICE")) o.device = d;
   return o;
+}
+
+void require_compute(const std::vector<DeviceInfo>& devices) {
+  if (std::any_of(devices.begin(), devices.end(), [](const auto& d) { return d.compute; })) return;
+  std::string each;
+  for (const auto& d : devices)
+    each += fmt::format("{}device {} '{}' ({}) has none", each.empty() ? "" : ", ", d.index, d.name,
+                        d.type);
+  fail("no Vulkan device has a compute queue: {}", each);
 }
 
 std::vector<DeviceInfo> list_devices() {
@@ -305,7 +312,7 @@ void Context::create_device() {
   auto pds = physical_devices(instance_);
   std::vector<DeviceInfo> infos;
   for (uint32_t i = 0; i < pds.size(); ++i) infos.push_back(describe(pds[i], i));
-  uint32_t chosen = choose_device(infos, pds, options_.device);
+  uint32_t chosen = choose_device(infos, options_.device);
   physical_ = pds[chosen];
   info_ = infos[chosen];
   queue_family_ = uint32_t(compute_queue_family(physical_));

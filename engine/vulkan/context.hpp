@@ -50,6 +50,7 @@ struct DeviceInfo {
   uint32_t api_version;
   DeviceLimits limits;
   std::vector<std::pair<uint64_t, bool>> heaps;  // size, device-local
+  bool compute;  // has a queue family with compute, which vkgan needs
   bool push_descriptor;
   uint8_t pipeline_cache_uuid[VK_UUID_SIZE];
 };
@@ -129,6 +130,9 @@ class Context {
 
 // Every physical device, in the loader's order (the index `--device` takes).
 std::vector<DeviceInfo> list_devices();
+
+// Fails, naming each device, when none of `devices` has a compute queue.
+void require_compute(const std::vector<DeviceInfo>& devices);
 
 // True when `name` is listed in VKGAN_DISABLE.
 bool feature_disabled(const char* name);

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -50,6 +51,46 @@ TEST_CASE("eval refuses sets of different image shapes, naming both") {
   std::string e = test::error_of([&] { evaluate_jets(a, b, test::scratch_dir("eval-bad"), {}); });
   CHECK(e == "real.h5:image holds images [1,33,33], gen.h5:image holds [1,3,363]; eval compares "
              "images of one shape");
+}
+
+TEST_CASE("a new eval replaces an older one whole and removes a killed eval's folder") {
+  fs::path dir = test::scratch_dir("eval-replace");
+  fs::path out = dir / "eval";
+  fs::create_directories(out);
+  std::ofstream(out / "eval.json") << "{}";
+  std::ofstream(out / "tau42.png") << "an observable the new eval does not plot";
+  fs::path killed = dir / ("eval.tmp." + std::to_string(test::dead_pid()));
+  fs::create_directories(killed);
+  std::ofstream(killed / "girth.png") << "half an eval";
+
+  evaluate_jets(toy_jets(8, "a"), toy_jets(8, "b"), out, {});
+  CHECK(test::read_file(out / "eval.md").find("| tau21 |") != std::string::npos);
+  CHECK(!fs::exists(out / "tau42.png"));
+  CHECK(!fs::exists(killed));
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+}
+
+TEST_CASE("a failed eval leaves the older eval as it was") {
+  fs::path dir = test::scratch_dir("eval-keep");
+  fs::path out = dir / "eval";
+  evaluate_jets(toy_jets(8, "a"), toy_jets(8, "b"), out, {});
+  std::string table = test::read_file(out / "eval.md");
+  ImageSet dark = toy_jets(8, "dark.h5:image");
+  std::fill(dark.pixels.begin(), dark.pixels.end(), 0.0f);
+  CHECK(test::error_of([&] { evaluate_jets(toy_jets(8, "a"), dark, out, {}); }) ==
+        "dark.h5:image: every pixel is zero; no intensity spectrum to compare");
+  CHECK(test::read_file(out / "eval.md") == table);
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+}
+
+TEST_CASE("eval refuses to replace a folder that holds no eval") {
+  fs::path out = test::scratch_dir("eval-foreign");
+  std::ofstream(out / "thesis.tex") << "precious";
+  CHECK(test::error_of([&] { evaluate_jets(toy_jets(8, "a"), toy_jets(8, "b"), out, {}); }) ==
+        out.string() + ": holds files but no eval.json, so it is not an eval to replace; "
+                       "choose another --out");
+  CHECK(test::read_file(out / "thesis.tex") == "precious");
+  CHECK(!fs::exists(out / "eval.json"));
 }
 
 }  // namespace

@@ -217,5 +217,19 @@ TEST_CASE_FIXTURE(test::GpuTest, "every GAN loss has gradients that match finite
   }
 }
 
+TEST_CASE_FIXTURE(test::GpuTest,
+                  "one image is drawn from a generator with batch norm over features") {
+  GanModel m = scalar_gan();
+  m.image = Shape{1, 2, 2};
+  m.generator = [](Net& g, Tensor z) {
+    return g.reshape(g.batch_norm("bn", g.dense("fc", z, 4)), {-1, 1, 2, 2});
+  };
+  Gan gan(ctx, m, GanOptions{.batch = 2});
+  for (const std::vector<float>& one : {gan.sample(1, 5, 0), gan.sample_many(1, 5)}) {
+    CHECK(one.size() == 4);
+    for (float v : one) CHECK(std::isfinite(v));
+  }
+}
+
 }  // namespace
 }  // namespace vkgan

@@ -88,7 +88,7 @@ TEST_CASE("a truncated checkpoint is refused and the run folder is left as it wa
 TEST_CASE("a resumed run removes the temporary files of a killed one") {
   TrainConfig c = small_run("train-stale", 4);
   train(c);
-  fs::path stale = c.out / "checkpoint.safetensors.tmp.99999";
+  fs::path stale = c.out / ("checkpoint.safetensors.tmp." + std::to_string(test::dead_pid()));
   std::ofstream(stale) << "half a checkpoint";
   TrainConfig again = read_run_config(c.out);
   again.max_steps = 6;

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -34,9 +35,10 @@ struct Outcome {
   std::string err;
 };
 
-// Runs vkgan with `args` (a shell-quoted string); captures stderr.
-Outcome vkgan(const std::string& args) {
-  std::string cmd = std::string(VKGAN_CLI) + " " + args + " 2>&1 >/dev/null";
+// Runs vkgan with `args` (a shell-quoted string) and the environment
+// assignments `env`; captures stderr.
+Outcome vkgan(const std::string& args, const std::string& env = "") {
+  std::string cmd = env + " " + VKGAN_CLI + " " + args + " 2>&1 >/dev/null";
   Outcome o;
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p);
@@ -57,19 +59,29 @@ void refused(const std::string& args, const std::string& message, int code = 1) 
   CHECK(o.err.find(message) != std::string::npos);
 }
 
-TEST_CASE("the command line refuses bad options with one line") {
+TEST_CASE("the command line refuses bad options with one line and exit code 2") {
   refused("frobnicate", "unknown command 'frobnicate'", 2);
-  refused("train --epochz 3", "unknown option '--epochz'");
-  refused("train --batch", "--batch needs a value");
-  refused("train --batch ten", "--batch expects an integer, got 'ten'");
-  refused("train --batch 0", "--batch must be between 2 and");
-  refused("train --epochs -1", "--epochs must be between 1 and");
-  refused("train --lr -0.1", "--lr must be positive");
+  refused("train --epochz 3", "unknown option '--epochz'", 2);
+  refused("train --batch", "--batch needs a value", 2);
+  refused("train --batch ten", "--batch expects an integer, got 'ten'", 2);
+  refused("train --batch 0", "--batch must be between 2 and", 2);
+  refused("train --epochs -1", "--epochs must be between 1 and", 2);
+  refused("train --lr -0.1", "--lr must be positive", 2);
+  refused("train --quiet=yes", "--quiet takes no value", 2);
+  refused("train extra", "unexpected argument 'extra'", 2);
+  refused("opcheck", "no case file given", 2);
+  refused("sample", "--checkpoint FILE is required", 2);
+  refused("train --resume runs/x --batch 32", "--batch cannot change a resumed run", 2);
+  refused("dump --program e-step", "--program 'e-step' is not one of", 2);
+  // Names the engine does not know are refused as bad input, not bad usage.
   refused("train --model dcgan29", "unknown model 'dcgan29'; known models: dcgan28");
   refused("train --loss wasserstein", "unknown loss 'wasserstein'");
-  refused("opcheck", "no case file given");
-  refused("sample", "--checkpoint FILE is required");
-  refused("train --resume runs/x --batch 32", "--batch cannot change a resumed run");
+  // The command is named once, by the line's prefix.
+  CHECK(vkgan("train --batch ten").err ==
+        "vkgan train: error: --batch expects an integer, got 'ten'\n");
+  CHECK(vkgan("sample --checkpoint run/checkpoint.safetensors --n 0").err ==
+        "vkgan sample: error: --n must be between 1 and 4194304, got 0\n");
+  CHECK(vkgan("eval --real x.h5").err == "vkgan eval: error: --generated FILE is required\n");
 }
 
 TEST_CASE("bad data is refused before anything is written") {
@@ -192,9 +204,9 @@ TEST_CASE("bad HDF5 data is refused in one line, with no HDF5 error stack") {
   refused("train --model jetgan33 --data " + dir + "/jets.h5 --eval-every 1" + out,
           "--eval-every needs held-out images");
   refused("train --model jetgan33 --data " + dir + "/jets.h5 --scale 0" + out,
-          "--scale must be a positive number between 1e-37 and 1e37, got 0");
+          "--scale must be a positive number between 1e-37 and 1e37, got 0", 2);
   refused("train --model jetgan33 --data " + dir + "/jets.h5 --scale 1e-320" + out,
-          "--scale must be a positive number between 1e-37 and 1e37, got 1e-320");
+          "--scale must be a positive number between 1e-37 and 1e37, got 1e-320", 2);
   std::vector<float> bad = px;
   bad[33 * 33 + 5] = std::numeric_limits<float>::quiet_NaN();
   write_hdf5_images(fs::path(dir) / "nan.h5", "image", {4, 33, 33}, bad.data());
@@ -204,8 +216,8 @@ TEST_CASE("bad HDF5 data is refused in one line, with no HDF5 error stack") {
           "nan.h5:image: image 1 holds a non-finite");
   refused("eval --real " + dir + "/jets.h5 --generated " + dir + "/jets.h5 --threshold -1 --out " +
               dir + "/e",
-          "--threshold must be a non-negative number, got -1");
-  refused("eval --generated " + dir + "/jets.h5", "--real FILE is required");
+          "--threshold must be a non-negative number, got -1", 2);
+  refused("eval --generated " + dir + "/jets.h5", "--real FILE is required", 2);
   refused("eval --real " + dir + "/jets.h5 --generated " + dir + "/text.h5 --out " + dir + "/e",
           "text.h5: cannot open as HDF5");
   CHECK(!fs::exists(fs::path(dir) / "run"));
@@ -253,6 +265,43 @@ TEST_CASE("jetgan33 trains on real jet images, samples to HDF5, and eval judges 
   CHECK(table.find("| mass_over_pt |") != std::string::npos);
 }
 
+// The checkpoint of a one-step mlpgan28 run, trained once per test process.
+std::string tiny_checkpoint() {
+  static const fs::path run = [] {
+    fs::path r = fs::path(test::scratch_dir("cli-tiny")) / "run";
+    Outcome o = vkgan("train --model mlpgan28 --limit 32 --batch 16 --max-steps 1 --quiet --out " +
+                      r.string());
+    INFO(o.err);
+    REQUIRE(o.code == 0);
+    return r;
+  }();
+  return (run / "checkpoint.safetensors").string();
+}
+
+TEST_CASE("sample removes the temporary file of a killed sample beside its output") {
+  fs::path dir = test::scratch_dir("cli-sample-stale");
+  fs::path stale = dir / ("gen.h5.tmp." + std::to_string(test::dead_pid()));
+  std::ofstream(stale) << "half an HDF5 file";
+  Outcome o = vkgan("sample --checkpoint " + tiny_checkpoint() + " --n 3 --out " +
+                    (dir / "gen.h5").string());
+  INFO(o.err);
+  REQUIRE(o.code == 0);
+  CHECK(!fs::exists(stale));
+  CHECK(Hdf5Images(dir / "gen.h5", "image").count() == 3);
+}
+
+TEST_CASE("sample draws a single image, into a PNG or an HDF5 file") {
+  fs::path dir = test::scratch_dir("cli-sample-one");
+  for (const char* out : {"one.png", "one.h5"}) {
+    Outcome o =
+        vkgan("sample --checkpoint " + tiny_checkpoint() + " --n 1 --out " + (dir / out).string());
+    INFO(out << ": " << o.err);
+    CHECK(o.code == 0);
+  }
+  CHECK(fs::exists(dir / "one.png"));
+  CHECK(Hdf5Images(dir / "one.h5", "image").count() == 1);
+}
+
 // The dcgan28-sized layouts below train fast enough on lavapipe at batch 4.
 const char* kMlpOptions =
     "InputLayout=64##1|28|28:Layout=DENSE|256|LEAKYRELU,DENSE|784|TANH,RESHAPE|1|28|28##"
@@ -271,22 +320,22 @@ TEST_CASE("a bad layout string is refused with the token under a caret") {
         "  Layout=DENSE|6272|LINEAR,TRANSCONV|64|4|4|2|2|1##RESHAPE|FLAT,DENSE|1|LINEAR\n"
         "                           ^^^^^^^^^^^^^^^^^^^^^^\n");
   refused("train --layout 'DENSE|1|LINEAR##DENSE|1|LINEAR'",
-          "Layout needs InputLayout (--input-layout) too");
-  refused("train --print-dsl", "--print-dsl needs a Layout");
+          "Layout needs InputLayout (--input-layout) too", 2);
+  refused("train --print-dsl", "--print-dsl needs a Layout", 2);
   refused(
       "train --model dcgan28 --input-layout '1##1|1|1' --layout 'DENSE|1|LINEAR,RESHAPE|1|1|1##"
       "RESHAPE|FLAT,DENSE|1|LINEAR'",
-      "--model dcgan28 and a Layout both give the model; keep one");
+      "--model dcgan28 and a Layout both give the model; keep one", 2);
   std::string dir = test::scratch_dir("cli-layout-bad");
   std::ofstream(fs::path(dir) / "opts.txt") << kMlpOptions;
   refused("train --options " + dir + "/opts.txt --layout 'A##B'",
-          "--layout and Layout in --options " + dir + "/opts.txt both give the Layout");
+          "--layout and Layout in --options " + dir + "/opts.txt both give the Layout", 2);
   refused("train --options " + dir, "--options " + dir + ": is a folder");
   std::ofstream(fs::path(dir) / "empty.txt") << "\n";
   refused("train --options " + dir + "/empty.txt",
           "empty.txt: sets none of InputLayout, Layout, TrainingStrategy");
   Outcome twice = vkgan("train --options " + dir + "/opts.txt --batch 8 --out " + dir + "/run");
-  CHECK(twice.code == 1);
+  CHECK(twice.code == 2);
   CHECK(twice.err.find("TrainingStrategy: BatchSize=4 : also given as --batch; keep one") !=
         std::string::npos);
   CHECK(!fs::exists(fs::path(dir) / "run"));
@@ -333,6 +382,87 @@ TEST_CASE("--print-dsl prints a model file that names the layout's layers") {
   CHECK(out.find("  h = g.dense(\"fc1\", h, 256);\n  h = g.leaky_relu(h);\n") != std::string::npos);
   CHECK(out.find("return {\"mine\", ") != std::string::npos);
   CHECK(out.find("VKGAN_REGISTER_MODEL(make);") != std::string::npos);
+}
+
+// The environment that puts the test layer tests/fault_layer between vkgan
+// and the driver, with the fault `fault` (its VKGAN_FAULT). The validation
+// layer, when VKGAN_VALIDATE is set, still loads from the system's paths.
+std::string with_fault(const std::string& fault) {
+  return std::string("VK_ADD_LAYER_PATH=") + VKGAN_FAULT_LAYER_DIR +
+         " VK_INSTANCE_LAYERS=VK_LAYER_VKGAN_fault VKGAN_FAULT=" + fault;
+}
+
+TEST_CASE("a device without a compute queue is named in one line and nothing is written") {
+  std::string dir = test::scratch_dir("cli-no-compute");
+  std::string train = "train --model mlpgan28 --limit 32 --batch 16 --out " + dir + "/run";
+  for (const std::string& args : {std::string("devices"), train}) {
+    Outcome o = vkgan(args, with_fault("no_compute"));
+    INFO("vkgan " << args << " said: " << o.err);
+    CHECK(o.code == 1);
+    CHECK(lines(o.err) == 1);
+    CHECK(o.err.find(": error: no Vulkan device has a compute queue: device 0 '") !=
+          std::string::npos);
+    CHECK(o.err.find("' (cpu) has none\n") != std::string::npos);
+  }
+  CHECK(fs::is_empty(dir));
+}
+
+TEST_CASE("exhausted device memory is reported with the size asked and the heap's") {
+  std::string dir = test::scratch_dir("cli-oom");
+  Outcome o = vkgan("train --model mlpgan28 --limit 32 --batch 16 --out " + dir + "/run",
+                    with_fault("out_of_memory"));
+  INFO(o.err);
+  CHECK(o.code == 1);
+  CHECK(lines(o.err) == 1);
+  CHECK(o.err.find("vkgan train: error: device memory exhausted: asked for a block of 64.0 MiB "
+                   "with 0.0 MiB already in use; heap 0 holds ") == 0);
+  CHECK(fs::is_empty(dir));
+}
+
+TEST_CASE("a device lost during training keeps the last checkpoint, and the run resumes from it") {
+  std::string dir = test::scratch_dir("cli-lost");
+  // Four steps an epoch, a checkpoint after each.
+  auto run = [](const fs::path& out) {
+    return "train --model mlpgan28 --limit 64 --batch 16 --epochs 5 --log-every 2 --quiet --out " +
+           out.string();
+  };
+  // The layer loaded with no fault due passes the real work through.
+  fs::path whole = fs::path(dir) / "whole", lost = fs::path(dir) / "lost";
+  Outcome o = vkgan(run(whole), with_fault("lose_device_after=1000000"));
+  REQUIRE_MESSAGE(o.code == 0, o.err);
+  // About 15 submits an epoch: lost in the third epoch, after two checkpoints.
+  o = vkgan(run(lost), with_fault("lose_device_after=60"));
+  INFO(o.err);
+  CHECK(o.code == 1);
+  CHECK(lines(o.err) == 1);
+  std::map<std::string, std::string> meta;
+  load_safetensors(lost / "checkpoint.safetensors", &meta);
+  int64_t kept = std::stoll(meta.at("vkgan.step"));
+  CHECK(kept >= 4);
+  CHECK(kept < 20);
+  CHECK(o.err.find("vkgan train: error: device 0 '") == 0);
+  size_t at = o.err.find("' was lost at step ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoll(o.err.substr(at + 19)) > kept);
+  std::string tail = "; the checkpoint of step " + std::to_string(kept) +
+                     " is kept; resume with vkgan train --resume " + lost.string() + "\n";
+  CHECK(o.err.find(tail) != std::string::npos);
+  // Every line of losses.csv whole: one row a step, none torn.
+  std::vector<std::string> rows = test::loss_columns(lost / "losses.csv");
+  REQUIRE(rows.size() >= size_t(kept) + 1);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    CHECK(rows[i].rfind(std::to_string(i) + ",", 0) == 0);
+    CHECK(std::count(rows[i].begin(), rows[i].end(), ',') == 5);
+  }
+
+  // Resumed on the device as it is, the run ends as the whole one did.
+  o = vkgan("train --resume " + lost.string() + " --quiet");
+  REQUIRE_MESSAGE(o.code == 0, o.err);
+  CHECK(test::loss_columns(lost / "losses.csv") == test::loss_columns(whole / "losses.csv"));
+  auto a = load_safetensors(whole / "checkpoint.safetensors");
+  auto b = load_safetensors(lost / "checkpoint.safetensors");
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i].data == b[i].data);
 }
 
 TEST_CASE("help describes every subcommand") {

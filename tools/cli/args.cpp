@@ -60,7 +60,7 @@ bool Args::parse(int argc, char** argv) {
     }
     if (a.rfind("--", 0) != 0 || a == "--") {
       if (pos_meta_.empty())
-        fail("vkgan {}: unexpected argument '{}'; see vkgan {} --help", command_, a, command_);
+        usage_fail("unexpected argument '{}'; see vkgan {} --help", a, command_);
       rest_.push_back(a);
       continue;
     }
@@ -72,15 +72,14 @@ bool Args::parse(int argc, char** argv) {
       inline_value = true;
     }
     auto it = opts_.find(name);
-    if (it == opts_.end())
-      fail("vkgan {}: unknown option '--{}'; see vkgan {} --help", command_, name, command_);
+    if (it == opts_.end()) usage_fail("unknown option '--{}'; see vkgan {} --help", name, command_);
     if (it->second.is_flag) {
-      if (inline_value) fail("vkgan {}: --{} takes no value", command_, name);
+      if (inline_value) usage_fail("--{} takes no value", name);
       given_[name] = "1";
       continue;
     }
     if (!inline_value) {
-      if (i + 1 >= argc) fail("vkgan {}: --{} needs a value ({})", command_, name, it->second.meta);
+      if (i + 1 >= argc) usage_fail("--{} needs a value ({})", name, it->second.meta);
       value = argv[++i];
     }
     given_[name] = value;
@@ -101,10 +100,8 @@ long long Args::integer(const std::string& name, long long min, long long max) c
   errno = 0;
   char* end = nullptr;
   long long x = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || *end || errno)
-    fail("vkgan {}: --{} expects an integer, got '{}'", command_, name, v);
-  if (x < min || x > max)
-    fail("vkgan {}: --{} must be between {} and {}, got {}", command_, name, min, max, x);
+  if (v.empty() || *end || errno) usage_fail("--{} expects an integer, got '{}'", name, v);
+  if (x < min || x > max) usage_fail("--{} must be between {} and {}, got {}", name, min, max, x);
   return x;
 }
 
@@ -113,7 +110,7 @@ double Args::real(const std::string& name) const {
   char* end = nullptr;
   double x = std::strtod(v.c_str(), &end);
   if (v.empty() || *end || !std::isfinite(x))
-    fail("vkgan {}: --{} expects a number, got '{}'", command_, name, v);
+    usage_fail("--{} expects a number, got '{}'", name, v);
   return x;
 }
 
@@ -144,16 +141,16 @@ LayoutOptions layout_options(const Args& args) {
   auto take = [&](const char* name, const char* key, std::string& slot) {
     if (!args.has(name)) return;
     if (!slot.empty())
-      fail("--{} and {} in --options {} both give the {}; keep one", name, key, args.str("options"),
-           key);
+      usage_fail("--{} and {} in --options {} both give the {}; keep one", name, key,
+                 args.str("options"), key);
     slot = args.str(name);
   };
   take("input-layout", "InputLayout", o.input_layout);
   take("layout", "Layout", o.layout);
   take("training-strategy", "TrainingStrategy", o.training_strategy);
   if (o.layout.empty() != o.input_layout.empty())
-    fail("{} needs {} too", o.layout.empty() ? "InputLayout" : "Layout",
-         o.layout.empty() ? "Layout (--layout)" : "InputLayout (--input-layout)");
+    usage_fail("{} needs {} too", o.layout.empty() ? "InputLayout" : "Layout",
+               o.layout.empty() ? "Layout (--layout)" : "InputLayout (--input-layout)");
   return o;
 }
 

@@ -1,6 +1,7 @@
 // A small command-line parser for the subcommands: each declares its options
 // with a help line and a default; `--help` prints them; anything unknown,
-// missing or malformed is an Error naming the option.
+// missing or malformed is a UsageError naming the option. Messages leave the
+// command's name to the caller's "vkgan COMMAND: error: " prefix.
 #pragma once
 
 #include <map>
@@ -8,10 +9,24 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.hpp"
 #include "engine/layout.hpp"
 #include "engine/vulkan/context.hpp"
 
 namespace vkgan::cli {
+
+// A command line that cannot run as given: an unknown option, a missing or
+// malformed value, a required option left out, options that do not go
+// together. vkgan exits with 2 for it, 1 for any other refusal.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+template <typename... A>
+[[noreturn]] void usage_fail(fmt::format_string<A...> f, A&&... args) {
+  throw UsageError(fmt::format(f, std::forward<A>(args)...));
+}
 
 class Args {
  public:

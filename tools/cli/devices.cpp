@@ -1,4 +1,5 @@
-// `vkgan devices`: every Vulkan device and the limits the engine relies on.
+// `vkgan devices`: every Vulkan device and the limits the engine relies on;
+// fails when none of them can run vkgan (no compute queue).
 #include <fmt/format.h>
 
 #include "engine/vulkan/context.hpp"
@@ -31,7 +32,8 @@ void print_device(const DeviceInfo& d) {
   fmt::print("  largest allocation {} MiB, timestamps {}{}\n", l.max_memory_allocation >> 20,
              l.timestamps ? "yes" : "no",
              l.timestamps ? fmt::format(" ({} ns/tick)", l.timestamp_period_ns) : "");
-  fmt::print("  push descriptors {}\n", d.push_descriptor ? "yes" : "no");
+  fmt::print("  compute queue {}, push descriptors {}\n", d.compute ? "yes" : "none",
+             d.push_descriptor ? "yes" : "no");
   for (size_t i = 0; i < d.heaps.size(); ++i)
     fmt::print("  heap {}: {} MiB{}\n", i, d.heaps[i].first >> 20,
                d.heaps[i].second ? ", device-local" : "");
@@ -48,6 +50,7 @@ int cmd_devices(int argc, char** argv) {
     return 1;
   }
   for (const auto& d : devices) print_device(d);
+  require_compute(devices);
   return 0;
 }
 

@@ -35,7 +35,7 @@ std::string format_of(const Args& args) {
     std::string ext = std::filesystem::path(args.str("out")).extension().string();
     f = ext.size() > 1 && known_format(ext.substr(1)) ? ext.substr(1) : "dot";
   }
-  if (!known_format(f)) fail("--format '{}' is not one of dot, svg, html, txt", f);
+  if (!known_format(f)) usage_fail("--format '{}' is not one of dot, svg, html, txt", f);
   return f;
 }
 
@@ -122,11 +122,11 @@ TrainConfig run_of(const Args& args) {
   LayoutOptions lo = layout_options(args);
   if (args.has("run")) {
     if (args.has("model") || !lo.layout.empty() || !lo.training_strategy.empty())
-      fail("--run {} gives the model; drop --model and the layout options", args.str("run"));
+      usage_fail("--run {} gives the model; drop --model and the layout options", args.str("run"));
     return read_run_config(args.str("run"));
   }
   if (!lo.layout.empty() && args.has("model"))
-    fail("--model {} and a Layout both give the model; keep one", args.str("model"));
+    usage_fail("--model {} and a Layout both give the model; keep one", args.str("model"));
   TrainConfig c;
   c.model = lo.layout.empty() ? args.str("model") : "layout";
   c.input_layout = lo.input_layout;
@@ -155,8 +155,8 @@ int cmd_dump(int argc, char** argv) {
   if (!args.parse(argc, argv)) return 0;
   std::string format = format_of(args), out = args.str("out"), which = args.str("program");
   if (which != "d-step" && which != "g-step" && which != "generator")
-    fail("--program '{}' is not one of d-step, g-step, generator", which);
-  if (format != "txt" && out.empty()) fail("--out FILE is needed for --format {}", format);
+    usage_fail("--program '{}' is not one of d-step, g-step, generator", which);
+  if (format != "txt" && out.empty()) usage_fail("--out FILE is needed for --format {}", format);
 
   TrainConfig run = run_of(args);
   std::optional<GanModel> own;

@@ -28,7 +28,7 @@ int cmd_eval(int argc, char** argv) {
       .option("out", "DIR", "folder for eval.json, eval.md and the plots", "eval");
   if (!args.parse(argc, argv)) return 0;
   for (const char* need : {"real", "generated"})
-    if (!args.has(need)) fail("vkgan eval: --{} FILE is required", need);
+    if (!args.has(need)) usage_fail("--{} FILE is required", need);
 
   Hdf5Options o;
   // Observables are computed over whole sets in memory.
@@ -44,7 +44,7 @@ int cmd_eval(int argc, char** argv) {
   EvalOptions e;
   e.threshold = args.real("threshold");
   if (!(e.threshold >= 0) || !std::isfinite(e.threshold))
-    fail("--threshold must be a non-negative number, got {}", args.str("threshold"));
+    usage_fail("--threshold must be a non-negative number, got {}", args.str("threshold"));
   e.seed = uint64_t(args.integer("seed", 0, int64_t(1) << 62));
   EvalResult r = evaluate_jets(real, gen, args.str("out"), e);
   fmt::print("{}\nwrote eval.json, eval.md and plots to {}\n", eval_table(r), args.str("out"));

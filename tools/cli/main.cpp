@@ -1,5 +1,7 @@
 // vkgan: the command-line program. Dispatches to a subcommand; turns every
-// user-facing error into one line on stderr and exit code 1 (2 for usage).
+// user-facing error into one line on stderr, "vkgan COMMAND: error: ...", and
+// an exit code: 2 for a command line that cannot run as given (UsageError),
+// 1 for any other refusal or failure, 3 for an internal error.
 #include <fmt/format.h>
 
 #include <cstring>
@@ -8,6 +10,7 @@
 #include <string_view>
 
 #include "engine/error.hpp"
+#include "tools/cli/args.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace {
@@ -53,6 +56,9 @@ int main(int argc, char** argv) {
     if (sub != c.name) continue;
     try {
       return c.run(argc - 2, argv + 2);
+    } catch (const vkgan::cli::UsageError& e) {
+      fmt::print(stderr, "vkgan {}: error: {}\n", c.name, e.what());
+      return 2;
     } catch (const vkgan::Error& e) {
       fmt::print(stderr, "vkgan {}: error: {}\n", c.name, e.what());
       return 1;

@@ -69,7 +69,7 @@ int cmd_opcheck(int argc, char** argv) {
       .option("device", "N|NAME", "device index or name substring", "")
       .flag("quiet", "print failures and the summary only");
   if (!args.parse(argc, argv)) return 0;
-  if (args.rest().empty()) fail("vkgan opcheck: no case file given; see vkgan opcheck --help");
+  if (args.rest().empty()) usage_fail("no case file given; see vkgan opcheck --help");
 
   ContextOptions opts = context_options(args);
   Context ctx(opts);

@@ -7,6 +7,7 @@
 #include "engine/checkpoint.hpp"
 #include "engine/dataset.hpp"
 #include "engine/gan.hpp"
+#include "engine/io/atomic_file.hpp"
 #include "engine/io/hdf5.hpp"
 #include "engine/io/png.hpp"
 #include "engine/layout.hpp"
@@ -35,13 +36,14 @@ bool from_options(const Args& args, TrainConfig& c) {
   c.training_strategy = lo.training_strategy;
   bool is_layout = !lo.layout.empty();
   if (args.on("print-dsl")) {
-    if (!is_layout) fail("--print-dsl needs a Layout (--layout and --input-layout, or --options)");
+    if (!is_layout)
+      usage_fail("--print-dsl needs a Layout (--layout and --input-layout, or --options)");
     LayoutSpec spec = parse_layout(lo.input_layout, lo.layout);
     fmt::print("{}", layout_dsl(spec, args.has("model") ? args.str("model") : "layoutgan"));
     return false;
   }
   if (is_layout && args.has("model"))
-    fail("--model {} and a Layout both give the model; keep one", args.str("model"));
+    usage_fail("--model {} and a Layout both give the model; keep one", args.str("model"));
   c.model = is_layout ? "layout" : args.str("model");
   std::optional<GanModel> own;
   const GanModel& model = model_of(c, own);
@@ -60,9 +62,15 @@ void take_strategy(const Args& args, TrainConfig& c) {
   for (auto [option, key] : both)
     if (args.has(option))
       for (const auto& [k, span] : st.spans)
-        if (k == key)
-          fail_in_option("TrainingStrategy", c.training_strategy, span.first, span.second,
-                         fmt::format("also given as --{}; keep one", option));
+        if (k == key) {
+          // A usage error, shown as the layout strings' errors are.
+          try {
+            fail_in_option("TrainingStrategy", c.training_strategy, span.first, span.second,
+                           fmt::format("also given as --{}; keep one", option));
+          } catch (const Error& e) {
+            throw UsageError(e.what());
+          }
+        }
   apply_training_strategy(c);
 }
 
@@ -108,8 +116,8 @@ int cmd_train(int argc, char** argv) {
           "limit", "force", "key", "scale", "log1p", "holdout", "eval-every", "threshold",
           "options", "input-layout", "layout", "training-strategy", "print-dsl"})
       if (args.has(fixed))
-        fail("--{} cannot change a resumed run; its settings come from {}/config.json", fixed,
-             args.str("resume"));
+        usage_fail("--{} cannot change a resumed run; its settings come from {}/config.json", fixed,
+                   args.str("resume"));
     c = read_run_config(args.str("resume"));
     if (args.has("epochs")) c.epochs = args.integer("epochs", 1, 1 << 20);
     if (args.has("max-steps")) c.max_steps = args.integer("max-steps", 0, int64_t(1) << 40);
@@ -134,14 +142,15 @@ int cmd_train(int argc, char** argv) {
     // Pixels are float32 on the device: the factor and its inverse must be too.
     if (!(c.preprocess.scale > 0) || !std::isnormal(float(c.preprocess.scale)) ||
         !std::isnormal(float(1 / c.preprocess.scale)))
-      fail("--scale must be a positive number between 1e-37 and 1e37, got {}", args.str("scale"));
+      usage_fail("--scale must be a positive number between 1e-37 and 1e37, got {}",
+                 args.str("scale"));
     c.preprocess.log1p = args.on("log1p");
     c.holdout = args.integer("holdout", 0, int64_t(1) << 40);
     c.eval_every = args.integer("eval-every", 0, 1 << 20);
     c.threshold = args.real("threshold");
     take_strategy(args, c);
   }
-  if (!(c.lr > 0)) fail("--lr must be positive, got {}", c.lr);
+  if (!(c.lr > 0)) usage_fail("--lr must be positive, got {}", c.lr);
   c.device = args.str("device");
   c.log_every = args.integer("log-every", 1, 1 << 20);
   c.quiet = args.on("quiet");
@@ -186,13 +195,15 @@ int cmd_sample(int argc, char** argv) {
       .option("out", "FILE", "PNG grid, or HDF5 file (.h5) of the images", "samples.png")
       .option("device", "N|NAME", "Vulkan device index or name substring", "");
   if (!args.parse(argc, argv)) return 0;
-  if (!args.has("checkpoint")) fail("vkgan sample: --checkpoint FILE is required");
-  std::filesystem::path file = args.str("checkpoint");
-  TrainConfig run = read_run_config(file.parent_path().empty() ? "." : file.parent_path());
-  int64_t n = args.integer("n", 2, 1 << 22);
+  if (!args.has("checkpoint")) usage_fail("--checkpoint FILE is required");
+  int64_t n = args.integer("n", 1, 1 << 22);
   std::filesystem::path out = args.str("out");
   bool hdf5 = is_hdf5_path(out);
-  if (!hdf5 && n > 1 << 16) fail("--n must be at most 65536 for a PNG grid, got {}", n);
+  if (!hdf5 && n > 1 << 16) usage_fail("--n must be at most 65536 for a PNG grid, got {}", n);
+  std::filesystem::path file = args.str("checkpoint");
+  TrainConfig run = read_run_config(file.parent_path().empty() ? "." : file.parent_path());
+  // What a killed sample left beside its output (gen.h5.tmp.<pid>).
+  remove_dead_temporaries_of(out);
 
   ContextOptions opts = context_options(args);
   Context ctx(opts);

@@ -153,6 +153,22 @@ TEST_CASE("hdf5 images written by vkgan read back, under the key, atomically") {
     CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
 }
 
+TEST_CASE("hdf5 images are flushed to disk, file and folder, before they replace a file") {
+  std::string dir = test::scratch_dir("hdf5-flush");
+  fs::path file = fs::path(dir) / "gen.h5";
+  std::vector<float> data(2 * 3 * 3, 0.25f);
+  test::take_synced_paths();
+  write_hdf5_images(file, "image", {2, 3, 3}, data.data());
+  std::vector<std::string> synced = test::take_synced_paths();
+  INFO("fsync'd: " << fmt::format("{}", fmt::join(synced, ", ")));
+  // The temporary file before its rename, then the folder after it.
+  auto tmp = std::find_if(synced.begin(), synced.end(), [&](const std::string& p) {
+    return p.rfind(file.string() + ".tmp.", 0) == 0;
+  });
+  CHECK(tmp != synced.end());
+  CHECK(std::find(tmp, synced.end(), dir) != synced.end());
+}
+
 TEST_CASE("hdf5 data sets keep physics values, preprocess them, and hold images out") {
   std::string dir = test::scratch_dir("hdf5-set");
   fs::path file = fs::path(dir) / "x.h5";
