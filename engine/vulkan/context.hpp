@@ -60,8 +60,8 @@ struct Features {
   bool pipeline_cache = true;
   bool timestamps = false;
   // Kernels may read tensors as R32_SFLOAT uniform texel buffers; on lavapipe
-  // a texel fetch of per-invocation addresses is one vector gather, where a
-  // storage-buffer load is a loop over the SIMD lanes.
+  // a texel fetch of per-invocation addresses gathers the lanes without a
+  // branch, where a storage-buffer load is a branchy loop over the lanes.
   bool texel_buffers = false;
 };
 

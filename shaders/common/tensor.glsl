@@ -2,8 +2,8 @@
 // shader built with VKGAN_TEXEL (the `_texel` variants in shaders/meson.build)
 // takes them as R32_SFLOAT uniform texel buffers, any other as storage
 // buffers; the host binds to match (KernelSpec::texel_bindings). On lavapipe a
-// texel fetch whose address differs per invocation is one vector gather,
-// where a storage-buffer load is a branchy loop over the SIMD lanes.
+// texel fetch whose address differs per invocation gathers the lanes without
+// a branch, where a storage-buffer load is a branchy loop over the lanes.
 #ifndef VKGAN_TENSOR_GLSL
 #define VKGAN_TENSOR_GLSL
 
