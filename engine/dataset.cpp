@@ -2,6 +2,7 @@
 #include "engine/dataset.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <numeric>
 
@@ -57,6 +58,7 @@ float Preprocess::inverse(float y) const {
 
 bool is_hdf5_path(const std::filesystem::path& path) {
   std::string e = path.extension().string();
+  for (char& c : e) c = char(std::tolower(static_cast<unsigned char>(c)));
   return e == ".h5" || e == ".hdf5" || e == ".he5";
 }
 

@@ -1,6 +1,9 @@
 // Names of VkResult codes, and the failure path of VK_CHECK.
 #include "engine/error.hpp"
 
+#include <mutex>
+#include <string_view>
+
 namespace vkgan {
 
 const char* vk_result_name(VkResult r) {
@@ -32,11 +35,29 @@ const char* vk_result_name(VkResult r) {
   }
 }
 
+namespace {
+std::mutex lost_device_mutex;
+std::string lost_device = "the Vulkan device";
+}  // namespace
+
+void set_lost_device_label(std::string label) {
+  std::lock_guard lock(lost_device_mutex);
+  lost_device = std::move(label);
+}
+
+// A lost device is the machine's failure, not the program's: its message
+// names the device and the call, without source locations.
 void vk_check_failed(VkResult r, const char* call, const char* file, int line) {
-  std::string what = fmt::format("Vulkan call {} failed with {} ({}:{})", call,
-                                 vk_result_name(r), file, line);
-  if (r == VK_ERROR_DEVICE_LOST) what += "; the device was lost";
-  throw VulkanError(what, r);
+  if (r == VK_ERROR_DEVICE_LOST) {
+    std::string_view fn(call);
+    fn = fn.substr(0, fn.find('('));
+    std::lock_guard lock(lost_device_mutex);
+    throw VulkanError(
+        fmt::format("{} was lost ({} returned VK_ERROR_DEVICE_LOST)", lost_device, fn), r);
+  }
+  throw VulkanError(
+      fmt::format("Vulkan call {} failed with {} ({}:{})", call, vk_result_name(r), file, line),
+      r);
 }
 
 }  // namespace vkgan

@@ -23,6 +23,10 @@ class InternalError : public std::logic_error {
   using std::logic_error::logic_error;
 };
 
+// Names the device in the message of a later VK_ERROR_DEVICE_LOST ("device 0
+// 'llvmpipe ...'"); a Context sets it when it creates its device.
+void set_lost_device_label(std::string label);
+
 // A Vulkan call failed; `result` lets callers tell out-of-memory or a lost
 // device from other failures.
 class VulkanError : public Error {

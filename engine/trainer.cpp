@@ -325,9 +325,14 @@ std::string Run::kept_checkpoint() const {
 // Nothing more is written: what the device computed since the last
 // checkpoint cannot be trusted, so that checkpoint stays as it is.
 void Run::device_lost() const {
-  std::string resume = checkpoint_step_ >= 0
+  std::string resume = checkpoint_step_ >= 0 || c_.resume
                            ? "; resume with vkgan train --resume " + c_.out.string()
                            : std::string();
+  if (c_.resume && checkpoint_step_ < 0)
+    fail("device {} '{}' was lost while the checkpoint was being loaded; {} is kept as it "
+         "was{}",
+         ctx_->info().index, ctx_->info().name,
+         (c_.out / "checkpoint.safetensors").string(), resume);
   fail("device {} '{}' was lost at step {}; {}{}", ctx_->info().index, ctx_->info().name, doing_,
        kept_checkpoint(), resume);
 }

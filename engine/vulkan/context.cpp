@@ -315,6 +315,7 @@ void Context::create_device() {
   uint32_t chosen = choose_device(infos, options_.device);
   physical_ = pds[chosen];
   info_ = infos[chosen];
+  set_lost_device_label(fmt::format("device {} '{}'", info_.index, info_.name));
   queue_family_ = uint32_t(compute_queue_family(physical_));
 
   features_.push_descriptor = info_.push_descriptor && !feature_disabled("push_descriptor");

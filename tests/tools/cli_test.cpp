@@ -465,6 +465,57 @@ TEST_CASE("a device lost during training keeps the last checkpoint, and the run 
   for (size_t i = 0; i < a.size(); ++i) CHECK(a[i].data == b[i].data);
 }
 
+TEST_CASE("a device lost outside the training loop is named in one line, files left as they were") {
+  std::string dir = test::scratch_dir("cli-lost-early");
+  fs::path run = fs::path(dir) / "run";
+  Outcome o = vkgan("train --model mlpgan28 --limit 32 --batch 16 --max-steps 4 --quiet --out " +
+                    run.string());
+  REQUIRE_MESSAGE(o.code == 0, o.err);
+  std::string before = test::read_file(run / "checkpoint.safetensors");
+  const std::string device = "error: device 0 '";
+  // While the networks are built, and while a checkpoint is loaded.
+  for (const char* fault : {"lose_device_after=2", "lose_device_after=12"}) {
+    o = vkgan("train --resume " + run.string() + " --epochs 3 --quiet", with_fault(fault));
+    INFO(fault << ": " << o.err);
+    CHECK(o.code == 1);
+    CHECK(lines(o.err) == 1);
+    CHECK(o.err.find(device) != std::string::npos);
+    CHECK(o.err.find(".cpp") == std::string::npos);
+    CHECK(test::read_file(run / "checkpoint.safetensors") == before);
+  }
+  o = vkgan("bench --ceiling --blocks 1", with_fault("lose_device_after=2"));
+  CHECK(o.code == 1);
+  CHECK(o.err.find("vkgan bench: " + device) == 0);
+  CHECK(o.err.ends_with("' was lost (vkQueueSubmit returned VK_ERROR_DEVICE_LOST)\n"));
+}
+
+TEST_CASE("a dump that cannot be written leaves the earlier file whole") {
+  std::string dir = test::scratch_dir("cli-dump-atomic");
+  fs::path dot = fs::path(dir) / "g.dot";
+  std::string args = "dump --model mlpgan28 --batch 8 --out " + dot.string();
+  REQUIRE(vkgan(args).code == 0);
+  std::string before = test::read_file(dot);
+  REQUIRE(before.size() > 4096);
+  // A 4 KiB file-size limit makes the second write fail part-way.
+  Outcome o = vkgan(args, "trap '' XFSZ; ulimit -f 4;");
+  INFO(o.err);
+  CHECK(o.code == 1);
+  CHECK(lines(o.err) == 1);
+  CHECK(test::read_file(dot) == before);
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+}
+
+TEST_CASE("bench --ceiling refuses the options that only time a model") {
+  for (const char* extra :
+       {"--model dcgan28", "--batch 8", "--iters 2", "--warmup 1", "--profile"}) {
+    Outcome o = vkgan(std::string("bench --ceiling ") + extra);
+    INFO(extra << ": " << o.err);
+    CHECK(o.code == 2);
+    CHECK(lines(o.err) == 1);
+    CHECK(o.err.find("does not apply to --ceiling") != std::string::npos);
+  }
+}
+
 TEST_CASE("help describes every subcommand") {
   for (const char* sub : {"train", "sample", "bench", "opcheck", "devices", "eval"}) {
     Outcome o = vkgan(std::string(sub) + " --help");

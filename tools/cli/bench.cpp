@@ -61,11 +61,12 @@ void print_profile(Context& ctx, Gan& gan, int runs) {
 }
 
 void print_ceiling(Context& ctx, int runs) {
+  std::vector<CeilingRow> rows = measure_ceiling(ctx, runs);
   fmt::print("register-blocked product probe on {} ({} lanes per work group), median of {}\n",
              ctx.info().name, std::clamp(ctx.limits().subgroup_size, 4u, 64u), runs);
   fmt::print("{:<22}{:>16}{:>8}{:>12}{:>10}\n", "operands", "m x n x k", "block", "ms",
              "GFLOP/s");
-  for (const CeilingRow& r : measure_ceiling(ctx, runs))
+  for (const CeilingRow& r : rows)
     fmt::print("{:<22}{:>16}{:>8}{:>12.2f}{:>10.2f}\n", probe_operands_name(r.operands),
                fmt::format("{}x{}x{}", r.shape.m, r.shape.n, r.shape.k),
                fmt::format("{}x{}", r.shape.block_m, r.shape.block_n), r.ms, r.gflops);
@@ -84,17 +85,22 @@ int cmd_bench(int argc, char** argv) {
       .flag("profile", "also print per-node device times")
       .flag("ceiling", "time the product probe that the CPU kernels are built on instead");
   if (!args.parse(argc, argv)) return 0;
+  int64_t blocks = args.integer("blocks", 1, 1000);
   if (args.on("ceiling")) {
+    for (const char* name : {"model", "batch", "iters", "warmup", "profile"})
+      if (args.has(name)) usage_fail("--{} does not apply to --ceiling", name);
     Context ctx(context_options(args));
-    print_ceiling(ctx, int(args.integer("blocks", 1, 1000)));
+    print_ceiling(ctx, int(blocks));
     return 0;
   }
+  int64_t batch = args.integer("batch", 2, 1 << 16);
+  int64_t warmup = args.integer("warmup", 0, 1 << 20), iters = args.integer("iters", 1, 1 << 20);
   const GanModel& model = find_model(args.str("model"));
   ContextOptions opts = context_options(args);
   auto t_start = Clock::now();
   Context ctx(opts);
   GanOptions go;
-  go.batch = args.integer("batch", 2, 1 << 16);
+  go.batch = batch;
   go.profile = args.on("profile");
   Gan gan(ctx, model, go);
   double startup_s = std::chrono::duration<double>(Clock::now() - t_start).count();
@@ -108,10 +114,9 @@ int cmd_bench(int argc, char** argv) {
   dp.write(gan.d_step().x, x);
 
   Fence fence(ctx);
-  int64_t warmup = args.integer("warmup", 0, 1 << 20), iters = args.integer("iters", 1, 1 << 20);
   for (int64_t i = 0; i < warmup; ++i) iterate(ctx, gan, fence);
   std::vector<double> block_s;
-  for (int64_t b = 0, blocks = args.integer("blocks", 1, 1000); b < blocks; ++b) {
+  for (int64_t b = 0; b < blocks; ++b) {
     auto t0 = Clock::now();
     for (int64_t i = 0; i < iters; ++i) iterate(ctx, gan, fence);
     block_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / double(iters));

@@ -6,16 +6,14 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <random>
 #include <sstream>
 
 #include "engine/cost.hpp"
 #include "engine/gan.hpp"
+#include "engine/io/atomic_file.hpp"
 #include "engine/trainer.hpp"
 #include "engine/vulkan/context.hpp"
 #include "tools/cli/args.hpp"
@@ -46,11 +44,9 @@ std::string dot_beside(const std::string& out) {
   return out + ".dot";
 }
 
+// Atomic: a failed or killed write leaves an earlier file of that name whole.
 void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-  f.flush();
-  if (!f) fail("cannot write {}: {}", path, std::strerror(errno));
+  write_file_atomic(path, text);
 }
 
 // Times every dispatched node over `runs` runs after two warm-up runs; a D
@@ -157,6 +153,9 @@ int cmd_dump(int argc, char** argv) {
   if (which != "d-step" && which != "g-step" && which != "generator")
     usage_fail("--program '{}' is not one of d-step, g-step, generator", which);
   if (format != "txt" && out.empty()) usage_fail("--out FILE is needed for --format {}", format);
+  // What a killed dump left beside its files (g.svg.tmp.<pid>, g.svg.dot.tmp.<pid>).
+  if (!out.empty())
+    for (const std::string& f : {out, dot_beside(out)}) remove_dead_temporaries_of(f);
 
   TrainConfig run = run_of(args);
   std::optional<GanModel> own;

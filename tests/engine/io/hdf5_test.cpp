@@ -84,6 +84,11 @@ TEST_CASE("hdf5 images read back in both ranks, both float types, compressed or 
   }
 }
 
+TEST_CASE("hdf5 files are known by their extension in any case") {
+  for (const char* name : {"a.h5", "b.H5", "c.hdf5", "d.HDF5", "e.he5"}) CHECK(is_hdf5_path(name));
+  for (const char* name : {"a.png", "b.h5.png", "h5", "c.h55"}) CHECK_FALSE(is_hdf5_path(name));
+}
+
 TEST_CASE("hdf5 errors name the file and the key, in one line") {
   std::string dir = test::scratch_dir("hdf5-errors");
   fs::path file = fs::path(dir) / "x.h5";
