@@ -134,9 +134,10 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* ci,
 }
 
 VKAPI_ATTR void VKAPI_CALL DestroyInstance(VkInstance i, const VkAllocationCallbacks* alloc) {
+  void* k = key(i);
   instance_of(i).destroy(i, alloc);
   std::lock_guard<std::mutex> lock(mutex);
-  instances.erase(key(i));
+  instances.erase(k);
 }
 
 VKAPI_ATTR void VKAPI_CALL QueueFamilies(VkPhysicalDevice pd, uint32_t* n,
@@ -177,10 +178,12 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
   return r;
 }
 
+// The key is read before the handle it lives in is freed.
 VKAPI_ATTR void VKAPI_CALL DestroyDevice(VkDevice dev, const VkAllocationCallbacks* alloc) {
+  void* k = key(dev);
   device_of(dev).destroy(dev, alloc);
   std::lock_guard<std::mutex> lock(mutex);
-  devices.erase(key(dev));
+  devices.erase(k);
 }
 
 bool is_lost(Device& d) {
