@@ -52,10 +52,10 @@ void print_profile(Context& ctx, Gan& gan, int runs) {
     }
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.ms > b.ms; });
-  fmt::print("{:<4}{:<40}{:<30}{:>10}{:>8}{:>10}{:>9}\n", "step", "node", "op", "ms", "share",
+  fmt::print("{:<5}{:<40}{:<34}{:>10}{:>8}{:>10}{:>9}\n", "step", "node", "op", "ms", "share",
              "GFLOP/s", "GB/s");
   for (Row& r : rows)
-    fmt::print("{:<4}{:<40}{:<30}{:>10.3f}{:>7.1f}%{:>10.2f}{:>9.2f}\n", r.step, r.name, r.op,
+    fmt::print("{:<5}{:<40}{:<34}{:>10.3f}{:>7.1f}%{:>10.2f}{:>9.2f}\n", r.step, r.name, r.op,
                r.ms, 100 * r.ms / total, r.gflops, r.gbs);
   fmt::print("total device time {:.2f} ms per iteration on {}\n", total, ctx.info().name);
 }
