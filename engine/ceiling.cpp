@@ -28,7 +28,7 @@ class Probe {
     VKGAN_ASSERT(s.block_m <= 32 && s.block_n <= 32, "probe blocks {}x{} over 32", s.block_m,
                  s.block_n);
     bool texel = operands == ProbeOperands::kTexel;
-    uint32_t lanes = std::clamp(ctx.limits().subgroup_size, 4u, 64u);
+    uint32_t lanes = probe_lanes(ctx);
     KernelSpec spec{texel ? "probe_gemm_texel" : "probe_gemm", 3, {lanes, 1, 1},
                     {s.block_m, s.block_n, operands == ProbeOperands::kRegisters ? 0u : 1u},
                     texel ? 0b11u : 0u};
@@ -64,6 +64,10 @@ class Probe {
 
 }  // namespace
 
+uint32_t probe_lanes(const Context& ctx) {
+  return std::clamp(ctx.limits().subgroup_size, 4u, 64u);
+}
+
 const char* probe_operands_name(ProbeOperands o) {
   switch (o) {
     case ProbeOperands::kStorage: return "storage buffers";
@@ -87,16 +91,17 @@ std::vector<float> probe_product(Context& ctx, const ProbeShape& s, ProbeOperand
 std::vector<CeilingRow> measure_ceiling(Context& ctx, int runs) {
   std::vector<ProbeOperands> kinds = {ProbeOperands::kStorage, ProbeOperands::kRegisters};
   if (ctx.features().texel_buffers) kinds.insert(kinds.begin() + 1, ProbeOperands::kTexel);
+  // One pair of operands for every case: only the blocks and bindings vary.
+  ProbeShape s;
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> a(size_t(s.m * s.k)), b(size_t(s.k * s.n));
+  for (float& v : a) v = u(rng);
+  for (float& v : b) v = u(rng);
   std::vector<CeilingRow> rows;
   for (auto [bm, bn] : {std::pair{16u, 24u}, {8u, 16u}, {4u, 3u}})
     for (ProbeOperands kind : kinds) {
-      ProbeShape s;
       s.block_m = bm, s.block_n = bn;
-      std::vector<float> a(size_t(s.m * s.k)), b(size_t(s.k * s.n));
-      for (float& v : a) v = u(rng);
-      for (float& v : b) v = u(rng);
       Probe probe(ctx, s, kind);
       probe.upload(a, b);
       probe.run();  // the first run also compiles the pipeline on some drivers

@@ -18,6 +18,9 @@ enum class ProbeOperands { kStorage, kTexel, kRegisters };
 
 const char* probe_operands_name(ProbeOperands o);
 
+// Invocations in a probe's work group: the SIMD width, as in the CPU kernels.
+uint32_t probe_lanes(const Context& ctx);
+
 struct ProbeShape {
   int64_t m = 128, n = 3136, k = 1024;  // dcgan28's disc.conv2 at batch 64
   uint32_t block_m = 16, block_n = 24;

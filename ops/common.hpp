@@ -22,14 +22,20 @@ inline void use_kernel(const KernelContext& kc, Dispatch& d, const std::string& 
   d.kernel = &kc.ctx.pipelines().get(spec);
 }
 
-// True when the node's first `count` inputs may be bound as texel buffers:
-// the device has them and each input fits maxTexelBufferElements.
-inline bool inputs_fit_texels(const KernelContext& kc, size_t count) {
-  if (!kc.ctx.features().texel_buffers) return false;
-  for (size_t i = 0; i < count; ++i)
-    if (uint64_t(kc.inputs[i].elements()) > kc.ctx.limits().max_texel_buffer_elements)
-      return false;
-  return true;
+// For a shader also built as `<shader>_texel` (shaders/meson.build), which
+// reads its first `texel_inputs` inputs through common/tensor.glsl: on a CPU
+// device with texel buffers, where each of those inputs fits
+// maxTexelBufferElements, that variant with them bound as texel buffers;
+// else the shader itself. NOTE: GPUs keep storage buffers, the path measured
+// there.
+inline void use_kernel_texel(const KernelContext& kc, Dispatch& d, const std::string& shader,
+                             size_t texel_inputs, uint32_t bindings,
+                             std::vector<uint32_t> constants = {}, uint32_t local = kLocal) {
+  bool texel = kc.ctx.info().type == "cpu" && kc.ctx.features().texel_buffers;
+  for (size_t i = 0; texel && i < texel_inputs; ++i)
+    texel = uint64_t(kc.inputs[i].elements()) <= kc.ctx.limits().max_texel_buffer_elements;
+  use_kernel(kc, d, texel ? shader + "_texel" : shader, bindings, std::move(constants), local,
+             texel ? (1u << texel_inputs) - 1 : 0u);
 }
 
 // The push constants of element-wise kernels.
@@ -45,16 +51,12 @@ inline uint32_t default_bindings(const KernelContext& kc) {
   return uint32_t(kc.node.def->inputs.size() + 1);
 }
 
-// For a shader built with a `_texel` variant (shaders/meson.build) that reads
-// all of its inputs through common/tensor.glsl: on a CPU device, where the
-// inputs fit, the variant with every input bound as a texel buffer.
+// use_kernel_texel for a shader that reads every input of the node that way.
 inline void use_kernel_texel_inputs(const KernelContext& kc, Dispatch& d,
                                     const std::string& shader,
                                     std::vector<uint32_t> constants = {}) {
-  size_t inputs = kc.node.def->inputs.size();
-  bool texel = kc.ctx.info().type == "cpu" && inputs_fit_texels(kc, inputs);
-  use_kernel(kc, d, texel ? shader + "_texel" : shader, default_bindings(kc),
-             std::move(constants), kLocal, texel ? (1u << inputs) - 1 : 0u);
+  use_kernel_texel(kc, d, shader, kc.node.def->inputs.size(), default_bindings(kc),
+                   std::move(constants));
 }
 
 inline void require_same_shape(const InferContext& ic, size_t a, size_t b) {

@@ -112,17 +112,14 @@ ConvParams conv_params(const ConvGeom& g) {
 
 // Records a dispatch of `blocks` times the tiles of an m x n product. On a
 // CPU the two read-only operands (bindings 0 and 1) are read as texel
-// buffers: on the dcgan28 layers that made the kernels 1.4x faster
-// (docs/benchmarks.md). NOTE: GPUs keep storage buffers, the path measured
-// there.
+// buffers: on the dcgan28 layers that made the kernels 1.6x faster
+// (docs/benchmarks.md).
 void record(const KernelContext& kc, Dispatch& d, const char* shader, Tiles t,
             std::vector<uint32_t> flags, ConvParams p, uint64_t blocks, int64_t m, int64_t n) {
   p.tiles_m = u32((m + t.block_m - 1) / t.block_m);
   p.tiles_n = u32((n + t.tile_n() - 1) / t.tile_n());
   flags.insert(flags.begin(), {t.block_m, t.block_n});
-  bool texel = kc.ctx.info().type == "cpu" && inputs_fit_texels(kc, 2);
-  use_kernel(kc, d, texel ? std::string(shader) + "_texel" : shader, default_bindings(kc), flags,
-             t.lanes, texel ? 0b11u : 0u);
+  use_kernel_texel(kc, d, shader, 2, default_bindings(kc), flags, t.lanes);
   d.set_push(p);
   d.groups = blocks * p.tiles_m * p.tiles_n;
 }

@@ -67,9 +67,8 @@ inline void matmul_kernel(const KernelContext& kc, Dispatch& d, MatmulParams p, 
     uint32_t tile_n = b.lanes * b.block_n;
     p.tiles_n = (p.n + tile_n - 1) / tile_n;
     // A and B as texel buffers where they fit, as in the convolutions.
-    bool texel = inputs_fit_texels(kc, 2);
-    use_kernel(kc, d, texel ? "matmul_forward_texel" : "matmul_forward", 4,
-               {bias ? 1u : 0u, path, b.block_m, b.block_n}, b.lanes, texel ? 0b11u : 0u);
+    use_kernel_texel(kc, d, "matmul_forward", 2, 4,
+                     {bias ? 1u : 0u, path, b.block_m, b.block_n}, b.lanes);
     d.set_push(p);
     d.groups = uint64_t((p.m + b.block_m - 1) / b.block_m) * p.tiles_n;
     return;

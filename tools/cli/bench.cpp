@@ -63,7 +63,7 @@ void print_profile(Context& ctx, Gan& gan, int runs) {
 void print_ceiling(Context& ctx, int runs) {
   std::vector<CeilingRow> rows = measure_ceiling(ctx, runs);
   fmt::print("register-blocked product probe on {} ({} lanes per work group), median of {}\n",
-             ctx.info().name, std::clamp(ctx.limits().subgroup_size, 4u, 64u), runs);
+             ctx.info().name, probe_lanes(ctx), runs);
   fmt::print("{:<22}{:>16}{:>8}{:>12}{:>10}\n", "operands", "m x n x k", "block", "ms",
              "GFLOP/s");
   for (const CeilingRow& r : rows)
